@@ -1,0 +1,35 @@
+# One command to run the app, one to run the tests; both set up what they need first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MODEL_STAMP := var/models/multilingual-e5-small/SOURCE.json
+export OMP_NUM_THREADS ?= 1
+
+.PHONY: setup run test bench ingest clean
+
+$(STAMP): requirements.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+$(MODEL_STAMP): $(STAMP)
+	$(BIN)/python -m ingest.bundled_model
+
+setup: $(STAMP) $(MODEL_STAMP)
+
+run: setup
+	$(BIN)/python -m bot serve --host 127.0.0.1 --port 7860
+
+ingest: setup
+	$(BIN)/python -m ingest
+
+test: setup
+	$(BIN)/python -m pytest -q tests
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf var/store

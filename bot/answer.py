@@ -1,0 +1,145 @@
+"""Answers: the extractive composer (default) and the checks any answer goes through.
+
+The composer answers only with sentences copied from the retrieved passages, each
+followed by the marker [n] of its passage, so every sentence of an answer can be found
+word for word in a citation. A list stays whole: a lead sentence ending in "：" keeps
+the numbered items that follow it (the seven duties of 第二十一条).
+"""
+from __future__ import annotations
+
+import re
+import time
+
+from ingest.cleaning import split_sentences
+
+from . import glossary
+from .records import Answer, Citation
+from .retrieval import QUESTION_BIGRAMS, Hit, Retriever
+from .lexical import tokens
+
+NOT_FOUND = "知识库中没有找到与“{question}”相关的内容。"
+EMPTY_QUESTION = "请输入一个问题，例如：“三个必须”具体指什么？"
+CUT_NOTICE = "问题过长，只使用了前 {limit} 个字。"
+_ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[、.．](?!\d)|[①-⑳])")
+_FOLLOW_UP = re.compile(r"^(?:那|那么|还有|另外|其中|它|其|这|该|上述|此外|再|以及)|第[一二三四五六七八九十\d]+[个项条款]?呢|呢[？?]?$"
+                        r"|^(?:违反|如果违反|不履行|没有履行)|^(?:why|what about|and )", re.I)
+MAX_PASSAGES = 3
+
+
+def units(text: str) -> list[str]:
+    """Sentences, with a lead sentence ending in ：kept together with the items it introduces."""
+    out: list[str] = []
+    for sentence in split_sentences(text):
+        if out and _ITEM.match(sentence) and (out[-1].rstrip().endswith(("：", ":")) or "\n" in out[-1]
+                                               and _ITEM.match(out[-1].split("\n")[-1])):
+            out[-1] = f"{out[-1]}\n{sentence}"
+        else:
+            out.append(sentence)
+    return out
+
+
+def user_turns(history) -> list[str]:
+    """The user's questions so far, from Gradio messages or (question, answer) pairs."""
+    turns = []
+    for item in history or []:
+        if isinstance(item, dict):
+            if item.get("role") == "user" and isinstance(item.get("content"), str):
+                turns.append(item["content"])
+        elif isinstance(item, (list, tuple)) and item and isinstance(item[0], str):
+            turns.append(item[0])
+    return turns
+
+
+def contextualize(question: str, history) -> str:
+    """A follow-up (「那第二个专题呢？」, 「违反了怎么处罚？」) is searched together with the question before it."""
+    previous = user_turns(history)
+    if previous and (_FOLLOW_UP.search(question.strip()) or len(question.strip()) <= 6):
+        return f"{previous[-1]} {question}"
+    return question
+
+
+class Answerer:
+    def __init__(self, kb, retriever: Retriever | None = None, llm=None):
+        self.kb = kb
+        self.retriever = retriever or Retriever(kb)
+        self.llm = llm
+
+    def ask(self, question: str, history=None, k: int | None = None) -> Answer:
+        return self.respond(question, history, k)[0]
+
+    def respond(self, question: str, history=None, k: int | None = None) -> tuple[Answer, list[Hit]]:
+        """The answer and the ranked passages it was drawn from."""
+        started = time.perf_counter()
+        answer, hits = self._respond(question, history, k or self.kb.settings.top_k)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer, hits
+
+    def _respond(self, question: str, history, k: int) -> tuple[Answer, list[Hit]]:
+        question, notice = self.prepare(question)
+        if not question:
+            return Answer(question="", found=False, answer=EMPTY_QUESTION, notice=notice), []
+        query = contextualize(question, history)
+        hits = self.retriever.search(query, k)
+        relevance = self.retriever.relevance(query, hits)
+        if not relevance.found:
+            related = [self._citation(n, h, []) for n, h in enumerate(hits[:3], 1)]
+            answer = Answer(question, False, NOT_FOUND.format(question=question), related=related, notice=notice)
+        elif self.llm is not None:
+            answer = self.llm.answer(question, self._passages(hits), notice)
+        else:
+            answer = self.compose(question, query, hits, notice)
+        return answer, hits
+
+    def prepare(self, question: str) -> tuple[str, str]:
+        question = re.sub(r"\s+", " ", question or "").strip()
+        limit = self.kb.settings.max_question_chars
+        if len(question) > limit:
+            return question[:limit], CUT_NOTICE.format(limit=limit)
+        return question, ""
+
+    def _passages(self, hits: list[Hit]) -> list[Hit]:
+        top = hits[0].score or 1e-9
+        keep = [h for h in hits if h.article_match or h.score >= 0.6 * top]
+        return keep[:MAX_PASSAGES]
+
+    def compose(self, question: str, query: str, hits: list[Hit], notice: str = "") -> Answer:
+        passages = self._passages(hits)
+        weights = self._term_weights(query)
+        scored = [[(self._score(u, weights), u) for u in units(h.chunk.text)] for h in passages]
+        best = max((s for group in scored for s, _ in group), default=0.0)
+        citations, parts = [], []
+        for rank, (hit, group) in enumerate(zip(passages, scored)):
+            if hit.article_match and "第" in question and "条" in question:
+                chosen = [u for _, u in group]
+            else:
+                local = max((s for s, _ in group), default=0.0)
+                floor = 0.5 * local if rank == 0 else max(0.5 * local, 0.7 * best)
+                chosen = [u for s, u in group if s > 0 and s >= floor]
+            if not chosen:
+                continue
+            n = len(citations) + 1
+            citations.append(self._citation(n, hit, chosen))
+            parts.append("".join(chosen) + f"[{n}]")
+        if not citations:  # nothing scored: the best passage's opening is still the answer
+            hit = passages[0]
+            first = units(hit.chunk.text)[:2]
+            citations, parts = [self._citation(1, hit, first)], ["".join(first) + "[1]"]
+        return Answer(question, True, "\n".join(parts), citations, notice=notice)
+
+    def _term_weights(self, query: str) -> dict[str, float]:
+        bm25 = self.retriever.snapshot().bm25
+        expanded = glossary.expand(query)
+        return {t: bm25.weight(t) for t in dict.fromkeys(tokens(expanded))
+                if t not in QUESTION_BIGRAMS and bm25.weight(t) > 0}
+
+    @staticmethod
+    def _score(unit: str, weights: dict[str, float]) -> float:
+        present = set(tokens(unit))
+        return sum(w for t, w in weights.items() if t in present)
+
+    @staticmethod
+    def _citation(n: int, hit: Hit, used: list[str]) -> Citation:
+        c = hit.chunk
+        return Citation(n=n, source=c.source, title=c.title, section=" › ".join(c.section),
+                        article=c.article, text=c.text, used_sentences=used,
+                        score=round(hit.score, 4), chunk_id=c.id)

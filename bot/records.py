@@ -1,0 +1,43 @@
+"""What the bot hands out: an answer and the citations that back it, defined once."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Citation:
+    n: int
+    source: str
+    title: str
+    section: str
+    article: str | None
+    text: str
+    used_sentences: list[str]
+    score: float
+    chunk_id: str = ""
+
+    @property
+    def label(self) -> str:
+        """《中华人民共和国安全生产法》第二十一条, or the document and its section."""
+        where = self.article or self.section.split(" › ")[-1] if (self.article or self.section) else ""
+        return f"《{self.title}》{where}"
+
+
+@dataclass
+class Answer:
+    question: str
+    found: bool
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    related: list[Citation] = field(default_factory=list)  # nearest passages when nothing was found
+    latency_ms: float = 0.0
+    notice: str = ""           # e.g. the question was cut to the length limit
+    unavailable: bool = False  # the store could not be reached
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        for key in ("citations", "related"):
+            for item in data[key]:
+                item.pop("chunk_id", None)
+        data["latency_ms"] = round(self.latency_ms, 1)
+        return data

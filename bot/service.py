@@ -1,0 +1,45 @@
+"""The bot's parts wired once per process: knowledge base, retriever, answerer."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from ingest.kb import KnowledgeBase
+from ingest.pipeline import kb_files
+from ingest.settings import Settings
+
+from .answer import Answerer
+from .retrieval import Retriever
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Service:
+    kb: KnowledgeBase
+    retriever: Retriever
+    answerer: Answerer
+
+
+def needs_ingest(kb: KnowledgeBase) -> bool:
+    """True when the store is empty or the folder's files differ from the manifest."""
+    known = {r.source: r for r in kb.store.documents()}
+    files = kb_files(kb.settings.data_dir)
+    if not known or {p.name for p in files} != set(known):
+        return True
+    import hashlib
+    return any(hashlib.sha256(p.read_bytes()).hexdigest() != known[p.name].sha256 for p in files)
+
+
+def open_service(settings: Settings, ingest_if_needed: bool = True, progress=None) -> Service:
+    kb = KnowledgeBase(settings)
+    if ingest_if_needed and needs_ingest(kb):
+        log.warning("the knowledge base is out of date with %s: ingesting", settings.data_dir)
+        report = kb.ingest(progress=progress) if progress else kb.ingest()
+        log.warning("ingest: %s", report.summary())
+    llm = None
+    if settings.llm_base_url and settings.llm_model:
+        from .llm import LLMAnswerer
+        llm = LLMAnswerer(settings)
+    retriever = Retriever(kb)
+    return Service(kb, retriever, Answerer(kb, retriever, llm))

@@ -1,0 +1,29 @@
+"""The knowledge base as one object: settings, the embedder (loaded once, lazily) and the store."""
+from __future__ import annotations
+
+from functools import cached_property
+
+from . import pipeline
+from .embedding import Embedder
+from .records import IngestReport
+from .settings import Settings
+from .store import Store
+
+
+class KnowledgeBase:
+    def __init__(self, settings: Settings, load_embedder: bool = True):
+        self.settings = settings
+        self.store = Store(settings, settings.model)
+        if load_embedder:
+            self.embedder  # noqa: B018 - load now, not on the first question
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return Embedder(self.settings)
+
+    def ingest(self, files=None, **kwargs) -> IngestReport:
+        return pipeline.ingest(self.settings, self.embedder, self.store, files=files,
+                               prune=files is None, **kwargs)
+
+    def remove(self, source: str, **kwargs) -> bool:
+        return pipeline.remove_file(self.settings, self.store, source, **kwargs)

@@ -1,0 +1,162 @@
+"""Incremental, idempotent ingestion of the knowledge-base folder.
+
+Per file: hash it; skip it when its hash and the chunking settings are unchanged;
+otherwise load and chunk it, embed only the chunks whose ids the store lacks, switch
+the manifest entry to the new chunk list, then delete the chunks no longer listed.
+A crash at any point leaves the previous version readable and the next run finishes
+the job. A file that fails to load is reported and its previous version kept.
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .chunking import chunk_document
+from .loaders import SUFFIXES, LoadError, load
+from .records import DocRecord, IngestReport
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+CHUNKER_VERSION = "1"
+EMBED_BATCH = 16
+Progress = Callable[[float, str], None]
+
+
+class IngestBusy(RuntimeError):
+    """Another ingestion holds the store."""
+
+
+def _quiet(_fraction: float, _message: str) -> None:
+    pass
+
+
+@contextmanager
+def ingest_lock(settings: Settings, wait_seconds: float = 0.0):
+    """One writer at a time; a second one waits up to `wait_seconds`, then refuses."""
+    lock_dir = Path(settings.store_dir)
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / "ingest.lock", "a+") as handle:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IngestBusy("another ingestion is running on this store; try again when it ends") from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def kb_files(folder: Path) -> list[Path]:
+    """The supported files of the knowledge-base folder; links leading outside it are ignored."""
+    folder = Path(folder).resolve()
+    if not folder.is_dir():
+        return []
+    files = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.suffix.lower() not in SUFFIXES or not path.is_file():
+            continue
+        if path.is_symlink() and folder not in path.resolve().parents:
+            log.warning("skipping %s: it links outside the knowledge-base folder", path.name)
+            continue
+        files.append(path)
+    return files
+
+
+def config_key(settings: Settings, embedder_name: str) -> str:
+    return f"chunker={CHUNKER_VERSION};chars={settings.chunk_chars};overlap={settings.overlap_sentences};embedder={embedder_name}"
+
+
+def ingest(settings: Settings, embedder, store, *, files: list[Path] | None = None, prune: bool = True,
+           progress: Progress = _quiet, wait_seconds: float = 0.0) -> IngestReport:
+    """Bring the store in line with `files` (default: the whole knowledge-base folder).
+
+    `prune` removes documents whose file is gone; it only applies to a whole-folder run.
+    """
+    started = time.monotonic()
+    report = IngestReport()
+    with ingest_lock(settings, wait_seconds):
+        whole_folder = files is None
+        files = kb_files(settings.data_dir) if whole_folder else [Path(f) for f in files]
+        known = {r.source: r for r in store.documents()}
+        config = config_key(settings, embedder.name)
+        # A renamed file is the same content under a new name, not a duplicate.
+        names = {p.name for p in files}
+        by_hash = {r.sha256: r.source for r in known.values() if not whole_folder or r.source in names}
+        for n, path in enumerate(files):
+            progress(n / max(len(files), 1), f"{path.name}")
+            _ingest_file(settings, embedder, store, path, known, by_hash, config, report,
+                         lambda f, m: progress((n + f) / max(len(files), 1), m))
+        if prune and whole_folder:
+            present = {p.name for p in files}
+            for source in sorted(set(known) - present):
+                remove(store, source)
+                report.removed.append(source)
+        report.chunks_total = store.count()
+    report.seconds = time.monotonic() - started
+    progress(1.0, "done")
+    log.info("ingest: %s", report.summary().splitlines()[0])
+    return report
+
+
+def _ingest_file(settings, embedder, store, path, known, by_hash, config, report, progress) -> None:
+    source = path.name
+    try:
+        doc = load(path, source=source, max_bytes=settings.max_file_mb * 1_000_000, max_chars=settings.max_chars)
+    except LoadError as exc:
+        report.failed[source] = str(exc).removeprefix(f"{source}: ")
+        log.warning("ingest: %s", exc)
+        return
+    previous = known.get(source)
+    if previous and previous.sha256 == doc.sha256 and previous.config == config:
+        report.unchanged.append(source)
+        return
+    twin = by_hash.get(doc.sha256)
+    if twin and twin != source:
+        report.failed[source] = f"same content as {twin}, which is already in the knowledge base; not added twice"
+        return
+    chunks = chunk_document(doc, settings.chunk_chars, settings.overlap_sentences)
+    ids = [c.id for c in chunks]
+    have = store.existing_ids(ids)
+    fresh = [c for c in chunks if c.id not in have]
+    for start in range(0, len(fresh), EMBED_BATCH):
+        part = fresh[start:start + EMBED_BATCH]
+        progress(start / max(len(fresh), 1), f"{source}: embedding {start + len(part)}/{len(fresh)}")
+        store.add_chunks(part, embedder.passages([c.embedding_text() for c in part]))
+    store.update_metadata([c for c in chunks if c.id in have])
+    record = DocRecord(source=source, title=doc.title, sha256=doc.sha256, size=doc.size, chunks=len(chunks),
+                       ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), config=config)
+    store.commit_document(record, ids)
+    stale = store.ids_of_source(source) - set(ids)
+    store.delete_chunks(stale)
+    by_hash[doc.sha256] = source
+    report.chunks_embedded += len(fresh)
+    (report.updated if previous else report.added).append(source)
+
+
+def remove(store, source: str) -> None:
+    """Forget a document: manifest entry first, so readers stop seeing it at once."""
+    store.forget_document(source)
+    store.delete_chunks(store.ids_of_source(source))
+
+
+def remove_file(settings: Settings, store, source: str, wait_seconds: float = 0.0) -> bool:
+    """Remove a document from the store and its file from the knowledge-base folder."""
+    with ingest_lock(settings, wait_seconds):
+        known = {r.source for r in store.documents()}
+        path = Path(settings.data_dir) / Path(source).name
+        existed = source in known or path.exists()
+        remove(store, source)
+        if path.is_file():
+            os.unlink(path)
+        return existed

@@ -1,0 +1,156 @@
+"""Chroma, embedded or a server, holding the chunks and the manifest of documents.
+
+Two collections: `<name>` holds every chunk (its text, metadata and vector);
+`<name>_docs` is the manifest, one entry per document, whose text is the list of the
+document's chunk ids. A document is switched to a new version by rewriting its
+manifest entry, after the new chunks are in and before the stale ones go, so a
+reader that follows the manifest always sees one whole version of every document.
+The lexical index (bot/lexical.py) is built from these same chunks, never kept apart.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from .records import Chunk, DocRecord
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+PAGE = 1000
+
+
+class StoreUnavailable(RuntimeError):
+    """The Chroma server cannot be reached, or the store folder cannot be opened."""
+
+
+class StoreMismatch(RuntimeError):
+    """The store was built with another embedder than the configured one."""
+
+
+def open_client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if settings.chroma_host:
+            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                       settings=chroma_settings)
+        Path(settings.store_dir).mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
+    except Exception as exc:  # chromadb raises bare Exceptions for both cases
+        where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else settings.store_dir
+        raise StoreUnavailable(f"cannot open the Chroma store at {where}: {exc}") from exc
+
+
+class Store:
+    def __init__(self, settings: Settings, embedder_name: str, dim: int | None = None):
+        self.settings = settings
+        self.client = open_client(settings)
+        try:
+            self.chunks = self.client.get_or_create_collection(
+                settings.collection, embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedder": embedder_name, **({"dim": dim} if dim else {})})
+            self.docs = self.client.get_or_create_collection(
+                f"{settings.collection}_docs", embedding_function=None)
+        except Exception as exc:
+            raise StoreUnavailable(f"cannot open collection {settings.collection!r}: {exc}") from exc
+        built_with = (self.chunks.metadata or {}).get("embedder")
+        if built_with and built_with != embedder_name and self.chunks.count():
+            raise StoreMismatch(
+                f"the store at {settings.chroma_host or settings.store_dir} was built with {built_with}, "
+                f"not {embedder_name}; run `python -m ingest --rebuild` or use another KB_STORE_DIR")
+
+    # --- manifest ---------------------------------------------------------------
+
+    def documents(self) -> list[DocRecord]:
+        got = self.docs.get(include=["metadatas"])
+        records = [DocRecord.from_store(i, m) for i, m in zip(got["ids"], got["metadatas"])]
+        return sorted(records, key=lambda r: r.source)
+
+    def document_chunk_ids(self, sources: Iterable[str] | None = None) -> dict[str, list[str]]:
+        got = self.docs.get(ids=list(sources) if sources is not None else None, include=["documents"])
+        return {i: (d or "").split() for i, d in zip(got["ids"], got["documents"])}
+
+    def revision(self) -> str:
+        """Changes whenever any document is added, changed or removed."""
+        key = "|".join(f"{r.source}:{r.sha256}:{r.ingested_at}:{r.chunks}" for r in self.documents())
+        return hashlib.sha1(key.encode()).hexdigest()
+
+    def commit_document(self, record: DocRecord, chunk_ids: list[str]) -> None:
+        self.docs.upsert(ids=[record.source], documents=[" ".join(chunk_ids)],
+                         metadatas=[record.metadata()], embeddings=[[0.0]])
+
+    def forget_document(self, source: str) -> None:
+        self.docs.delete(ids=[source])
+
+    # --- chunks -----------------------------------------------------------------
+
+    def existing_ids(self, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for batch in _batches(ids, PAGE):
+            found.update(self.chunks.get(ids=batch, include=[])["ids"])
+        return found
+
+    def ids_of_source(self, source: str) -> set[str]:
+        return set(self.chunks.get(where={"source": source}, include=[])["ids"])
+
+    def add_chunks(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        for start in range(0, len(chunks), PAGE):
+            part = chunks[start:start + PAGE]
+            self.chunks.upsert(ids=[c.id for c in part], documents=[c.text for c in part],
+                               metadatas=[c.metadata() for c in part],
+                               embeddings=vectors[start:start + PAGE].tolist())
+
+    def update_metadata(self, chunks: list[Chunk]) -> None:
+        for part in _batches(chunks, PAGE):
+            self.chunks.update(ids=[c.id for c in part], metadatas=[c.metadata() for c in part])
+
+    def delete_chunks(self, ids: Iterable[str]) -> None:
+        for batch in _batches(list(ids), PAGE):
+            self.chunks.delete(ids=batch)
+
+    def get_chunks(self, ids: list[str]) -> list[Chunk]:
+        out: list[Chunk] = []
+        for batch in _batches(ids, PAGE):
+            got = self.chunks.get(ids=batch, include=["documents", "metadatas"])
+            out += [Chunk.from_store(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return out
+
+    def iter_chunks(self) -> Iterator[Chunk]:
+        offset = 0
+        while True:
+            got = self.chunks.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
+            if not got["ids"]:
+                return
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]):
+                yield Chunk.from_store(i, d, m)
+            offset += len(got["ids"])
+
+    def count(self) -> int:
+        return self.chunks.count()
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first."""
+        n = self.count()
+        if n == 0:
+            return []
+        got = self.chunks.query(query_embeddings=[vector.tolist()], n_results=min(k, n), include=["distances"])
+        return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0])]
+
+    def drop_all(self) -> None:
+        for name in (self.settings.collection, f"{self.settings.collection}_docs"):
+            try:
+                self.client.delete_collection(name)
+            except Exception:  # absent already
+                pass
+
+
+def _batches(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
