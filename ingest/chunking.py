@@ -108,15 +108,19 @@ def _is_heading_line(text: str) -> bool:
 def split_text(text: str, max_chars: int, overlap: int = 1) -> list[str]:
     """Exact slices of `text`, each ≤ max_chars where sentences allow, consecutive ones
     sharing up to `overlap` sentences. Slices start and end on sentence boundaries."""
+    return [text[a:b].strip("\n") for a, b in split_spans(text, max_chars, overlap)]
+
+
+def split_spans(text: str, max_chars: int, overlap: int = 1) -> list[tuple[int, int]]:
     if len(text) <= max_chars:
-        return [text]
+        return [(0, len(text))]
     spans = _sentence_spans(text, max_chars)
     pieces, start = [], 0
     while start < len(spans):
         end = start
         while end + 1 < len(spans) and spans[end + 1][1] - spans[start][0] <= max_chars:
             end += 1
-        pieces.append(text[spans[start][0]:spans[end][1]].strip("\n"))
+        pieces.append((spans[start][0], spans[end][1]))
         if end + 1 >= len(spans):
             break
         back = min(overlap, end - start)

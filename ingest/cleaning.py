@@ -48,10 +48,11 @@ def _strip_banner(lines: list[str]) -> tuple[str | None, list[str]]:
 
 
 def _strip_trailer(lines: list[str]) -> list[str]:
-    # Only a notice in the last part of the text counts: the body may quote the words.
-    start = len(lines) // 2
-    for i in range(start, len(lines)):
-        if _TRAILER.match(lines[i]):
+    # A notice heading is a short line of its own, and no page of the body follows it;
+    # a sentence of the body that happens to start with 关键词： is left alone.
+    for i, line in enumerate(lines):
+        if _TRAILER.match(line) and len(line.strip()) <= 20 and not any(
+                _PAGE_LINE.match(rest) and len(rest) >= PAGE_LINE_MIN_CHARS for rest in lines[i + 1:]):
             return lines[:i]
     return lines
 

@@ -11,10 +11,12 @@ from .store import Store
 
 
 class KnowledgeBase:
-    def __init__(self, settings: Settings, load_embedder: bool = True):
+    def __init__(self, settings: Settings, load_embedder: bool = True, embedder: Embedder | None = None):
         self.settings = settings
         self.store = Store(settings, settings.model)
-        if load_embedder:
+        if embedder is not None:
+            self.__dict__["embedder"] = embedder  # share one loaded model between stores
+        elif load_embedder:
             self.embedder  # noqa: B018 - load now, not on the first question
 
     @cached_property

@@ -1,0 +1,110 @@
+"""Shared fixtures: the real model, real Chroma (embedded and a `chroma run` server on loopback)."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("KB_THREADS", "2")
+
+from ingest.embedding import Embedder  # noqa: E402
+from ingest.kb import KnowledgeBase  # noqa: E402
+from ingest.settings import Settings  # noqa: E402
+
+DATA = ROOT / "data"
+CORPUS = ROOT.parent / "shared" / "corpus"
+EVAL = ROOT / "eval" / "questions.jsonl"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def embedder(base_settings) -> Embedder:
+    return Embedder(base_settings)
+
+
+@pytest.fixture
+def make_kb(tmp_path, base_settings, embedder):
+    """A fresh knowledge base (its own folder and embedded store) sharing the loaded model."""
+    def make(files: list[Path] = (), name: str = "kb", **overrides) -> KnowledgeBase:
+        data = tmp_path / name / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        for f in files:
+            shutil.copyfile(f, data / Path(f).name)
+        settings = replace(base_settings, data_dir=data, store_dir=tmp_path / name / "store", **overrides)
+        return KnowledgeBase(settings, embedder=embedder)
+    return make
+
+
+@pytest.fixture(scope="session")
+def shipped_kb(tmp_path_factory, base_settings, embedder) -> KnowledgeBase:
+    """The shipped data/ ingested once into an embedded store for the whole session."""
+    store = tmp_path_factory.mktemp("shipped") / "store"
+    kb = KnowledgeBase(replace(base_settings, data_dir=DATA, store_dir=store), embedder=embedder)
+    report = kb.ingest()
+    assert report.ok, report.summary()
+    return kb
+
+
+@pytest.fixture(scope="session")
+def service(shipped_kb):
+    from bot.answer import Answerer
+    from bot.retrieval import Retriever
+    from bot.service import Service
+
+    retriever = Retriever(shipped_kb)
+    return Service(shipped_kb, retriever, Answerer(shipped_kb, retriever))
+
+
+class ChromaServer:
+    def __init__(self, path: Path):
+        self.path = path
+        self.port = free_port()
+        self.process = None
+
+    def start(self) -> None:
+        chroma = Path(sys.executable).parent / "chroma"
+        self.process = subprocess.Popen(
+            [str(chroma), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("chroma run did not start within 60 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server"))
+    server.start()
+    yield server
+    server.stop()
