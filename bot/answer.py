@@ -11,18 +11,21 @@ import re
 import time
 
 from ingest.cleaning import split_sentences
+from ingest.numerals import from_chinese
 
 from . import glossary
 from .records import Answer, Citation
-from .retrieval import QUESTION_BIGRAMS, Hit, Retriever
-from .lexical import tokens
+from .retrieval import Hit, Retriever, word_weights
 
 NOT_FOUND = "知识库中没有找到与“{question}”相关的内容。"
 EMPTY_QUESTION = "请输入一个问题，例如：“三个必须”具体指什么？"
+LLM_FALLBACK = "模型的回答没有通过来源核对，以下为知识库原文摘录"
 CUT_NOTICE = "问题过长，只使用了前 {limit} 个字。"
 _ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[、.．](?!\d)|[①-⑳])")
 _FOLLOW_UP = re.compile(r"^(?:那|那么|还有|另外|其中|它|其|这|该|上述|此外|再|以及)|第[一二三四五六七八九十\d]+[个项条款]?呢|呢[？?]?$"
                         r"|^(?:违反|如果违反|不履行|没有履行)|^(?:why|what about|and )", re.I)
+_ORDINAL = re.compile(r"第([一二三四五六七八九十\d]{1,3})(?:个|项|点|种)")
+_QUOTED_ITEM = re.compile(r"“[^“”]{2,60}”")
 MAX_PASSAGES = 3
 
 
@@ -35,6 +38,16 @@ def units(text: str) -> list[str]:
             out[-1] = f"{out[-1]}\n{sentence}"
         else:
             out.append(sentence)
+    return out
+
+
+def join_units(chosen: list[str]) -> str:
+    """Sentences run on; a line that ended without punctuation keeps its line break."""
+    out = ""
+    for unit in chosen:
+        if out and not out.rstrip().endswith(tuple("。！？；!?;”")):
+            out += "\n"
+        out += unit
     return out
 
 
@@ -82,10 +95,11 @@ class Answerer:
         hits = self.retriever.search(query, k)
         relevance = self.retriever.relevance(query, hits)
         if not relevance.found:
-            related = [self._citation(n, h, []) for n, h in enumerate(hits[:3], 1)]
+            related = [cite(n, h, []) for n, h in enumerate(hits[:3], 1)]
             answer = Answer(question, False, NOT_FOUND.format(question=question), related=related, notice=notice)
         elif self.llm is not None:
-            answer = self.llm.answer(question, self._passages(hits), notice)
+            answer = self.llm.answer(question, self._passages(hits), notice) or self.compose(
+                question, query, hits, "；".join(filter(None, [notice, LLM_FALLBACK])))
         else:
             answer = self.compose(question, query, hits, notice)
         return answer, hits
@@ -97,9 +111,13 @@ class Answerer:
             return question[:limit], CUT_NOTICE.format(limit=limit)
         return question, ""
 
-    def _passages(self, hits: list[Hit]) -> list[Hit]:
-        top = hits[0].score or 1e-9
-        keep = [h for h in hits if h.article_match or h.score >= 0.6 * top]
+    @staticmethod
+    def _passages(hits: list[Hit]) -> list[Hit]:
+        """The passages an answer may draw on: the articles asked for, else those close to the best."""
+        articles = [h for h in hits if h.article_match]
+        if articles:
+            return articles[:MAX_PASSAGES]
+        keep = [h for h in hits if h.score >= 0.6 * hits[0].score]
         return keep[:MAX_PASSAGES]
 
     def compose(self, question: str, query: str, hits: list[Hit], notice: str = "") -> Answer:
@@ -113,33 +131,46 @@ class Answerer:
                 chosen = [u for _, u in group]
             else:
                 local = max((s for s, _ in group), default=0.0)
-                floor = 0.5 * local if rank == 0 else max(0.5 * local, 0.7 * best)
+                floor = 0.6 * local if rank == 0 else max(0.6 * local, 0.75 * best)
                 chosen = [u for s, u in group if s > 0 and s >= floor]
             if not chosen:
                 continue
             n = len(citations) + 1
-            citations.append(self._citation(n, hit, chosen))
-            parts.append("".join(chosen) + f"[{n}]")
+            citations.append(cite(n, hit, chosen))
+            parts.append(join_units(chosen) + f"[{n}]")
+        if citations and (picked := self._pick_ordinal(question, citations[0])):
+            return Answer(question, True, f"{picked}[1]", citations[:1], notice=notice)
         if not citations:  # nothing scored: the best passage's opening is still the answer
             hit = passages[0]
             first = units(hit.chunk.text)[:2]
-            citations, parts = [self._citation(1, hit, first)], ["".join(first) + "[1]"]
+            citations, parts = [cite(1, hit, first)], [join_units(first) + "[1]"]
         return Answer(question, True, "\n".join(parts), citations, notice=notice)
 
-    def _term_weights(self, query: str) -> dict[str, float]:
-        bm25 = self.retriever.snapshot().bm25
-        expanded = glossary.expand(query)
-        return {t: bm25.weight(t) for t in dict.fromkeys(tokens(expanded))
-                if t not in QUESTION_BIGRAMS and bm25.weight(t) > 0}
+    @staticmethod
+    def _pick_ordinal(question: str, citation: Citation) -> str | None:
+        """「那第二个专题呢？」: the second item of the list the cited sentence gives."""
+        m = _ORDINAL.search(question)
+        n = from_chinese(m.group(1)) if m else None
+        if not n:
+            return None
+        for unit in citation.used_sentences:
+            items = _QUOTED_ITEM.findall(unit) or [line for line in unit.split("\n") if _ITEM.match(line)]
+            if len(items) >= max(n, 2):
+                return items[n - 1]
+        return None
+
+    @staticmethod
+    def _term_weights(query: str) -> dict[str, float]:
+        # The question's own words; an English question has only the glossary's Chinese ones.
+        return word_weights(query) or word_weights(glossary.expand(query))
 
     @staticmethod
     def _score(unit: str, weights: dict[str, float]) -> float:
-        present = set(tokens(unit))
-        return sum(w for t, w in weights.items() if t in present)
+        return sum(w for word, w in weights.items() if word in unit)
 
-    @staticmethod
-    def _citation(n: int, hit: Hit, used: list[str]) -> Citation:
-        c = hit.chunk
-        return Citation(n=n, source=c.source, title=c.title, section=" › ".join(c.section),
-                        article=c.article, text=c.text, used_sentences=used,
-                        score=round(hit.score, 4), chunk_id=c.id)
+
+def cite(n: int, hit: Hit, used: list[str]) -> Citation:
+    c = hit.chunk
+    return Citation(n=n, source=c.source, title=c.title, section=" › ".join(c.section),
+                    article=c.article, text=c.text, used_sentences=used,
+                    score=round(hit.score, 4), chunk_id=c.id)

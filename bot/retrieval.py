@@ -20,7 +20,7 @@ from ingest.numerals import CHINESE_NUMERAL_CHARS, from_chinese
 from ingest.records import Chunk
 
 from . import glossary
-from .lexical import BM25, tokens
+from .lexical import BM25
 
 log = logging.getLogger(__name__)
 RRF_K = 60
@@ -31,9 +31,6 @@ STOP_WORDS = set(
     "可不可以 吗 呢 请问 具体 内容 意思 一下 请 谈谈 回答 要求 规定 说 指 是 有 的 了 在 和 与 对 要 会 能 可以 "
     "应当 需要 时候 开始 分别 包括 一次 里 中 后 时 没有 做到 条件 实现 面对 才 我们 一个".split())
 UNKNOWN_RARITY = 12.0
-QUESTION_BIGRAMS = set(tokens(
-    "什么 哪些 哪几 哪两 哪三 几个 具体 内容 请问 如何 怎么 怎样 多少 是否 可以 应当 规定 说了 回答 谈谈 一下 "
-    "有哪 是指 指的 是什 么意 意思 含义 主要 哪个 谁来 由谁 要求 我们 需要 必须 以及 的是 了什 么内 容是"))
 _ARTICLE_QUERY = re.compile(rf"第\s*([{CHINESE_NUMERAL_CHARS}0-9]+)\s*条")
 
 
@@ -135,13 +132,11 @@ class Retriever:
         return sorted(hits.values(), key=lambda h: -h.score)
 
     def _article_hits(self, query: str, snap: Snapshot) -> list[int]:
-        m = _ARTICLE_QUERY.search(query)
-        if not m or (number := from_chinese(m.group(1))) is None:
-            return []
+        """Chunks of every article the question names (第二十一条, 第21条), in the order named."""
+        numbers = [n for m in _ARTICLE_QUERY.finditer(query) if (n := from_chinese(m.group(1)))]
         wanted = _titles_named(query, snap.titles)
-        matches = [i for i, c in enumerate(snap.chunks)
-                   if c.article_no == number and (not wanted or c.title in wanted)]
-        return matches
+        return [i for n in dict.fromkeys(numbers) for i, c in enumerate(snap.chunks)
+                if c.article_no == n and (not wanted or c.title in wanted)]
 
     # --- is anything relevant? --------------------------------------------------
 
@@ -168,17 +163,20 @@ class Retriever:
 
     def _asks_missing_article(self, query: str) -> bool:
         """「安全生产法第一百五十条」 when that law has no such article: nothing to answer."""
-        m = _ARTICLE_QUERY.search(query)
-        return bool(m) and from_chinese(m.group(1)) is not None and bool(_titles_named(query, self.snapshot().titles))
+        return bool(_ARTICLE_QUERY.search(query)) and bool(_titles_named(query, self.snapshot().titles))
 
 
 def word_coverage(query: str, hits: list[Hit]) -> float:
-    words = content_words(query)
-    if not words:
+    weights = word_weights(query)
+    if not weights:
         return 1.0  # nothing to check word by word (English, or only question words): dense decides
     text = "\n".join(f"{h.chunk.path}\n{h.chunk.text}" for h in hits)
-    total = sum(_rarity(w) for w in words)
-    return sum(_rarity(w) for w in words if w in text) / total
+    return sum(w for word, w in weights.items() if word in text) / sum(weights.values())
+
+
+def word_weights(text: str) -> dict[str, float]:
+    """The content words of `text`, each weighted by its rarity in general Chinese."""
+    return {w: _rarity(w) for w in content_words(text)}
 
 
 def content_words(text: str) -> list[str]:

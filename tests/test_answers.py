@@ -1,0 +1,118 @@
+"""What users come for: a correct, cited answer in Chinese, or an honest "not found"."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from conftest import EVAL, ROOT
+
+from bot.eval import read_questions
+from ingest.cleaning import split_sentences
+
+SEGMENT = re.compile(r"(.*?)\[(\d+)\]", re.S)
+
+
+def assert_grounded(answer):
+    """Every sentence of the answer stands word for word in the passage its marker cites."""
+    texts = {c.n: c.text for c in answer.citations}
+    segments = SEGMENT.findall(answer.answer)
+    assert segments, answer.answer
+    assert SEGMENT.sub("", answer.answer).strip() == ""          # nothing outside a cited segment
+    for segment, n in segments:
+        assert int(n) in texts, f"marker [{n}] cites nothing"
+        for sentence in split_sentences(segment.strip()):
+            assert sentence.strip() in texts[int(n)], sentence
+
+
+def test_three_musts_lists_all_three(service):
+    answer = service.answerer.ask("“三个必须”具体指什么？")
+    assert answer.found
+    for item in ("管行业必须管安全", "管业务必须管安全", "管生产经营必须管安全"):
+        assert item in answer.answer
+    assert answer.citations[0].title == "应急局局长安全访谈稿"
+    assert_grounded(answer)
+
+
+def test_two_special_topics(service):
+    answer = service.answerer.ask("专项整治三年行动有哪两个专题？")
+    assert "“学习宣传贯彻习近平总书记关于安全生产重要论述”“落实企业安全生产主体责任”2个专题" in answer.answer
+    assert_grounded(answer)
+
+
+def test_article_lookup_comes_first_and_is_whole(service):
+    answer = service.answerer.ask("安全生产法第二十一条说了什么")
+    first = answer.citations[0]
+    assert (first.title, first.article) == ("中华人民共和国安全生产法", "第二十一条")
+    assert first.label == "《中华人民共和国安全生产法》第二十一条"
+    assert all(f"（{n}）" in answer.answer for n in "一二三四五六七")
+    assert_grounded(answer)
+
+
+def test_arabic_article_numbers_work_too(service):
+    answer = service.answerer.ask("应急条例第21条")
+    assert answer.citations[0].title == "生产安全事故应急条例" and answer.citations[0].article == "第二十一条"
+
+
+def test_an_article_that_does_not_exist_is_not_found(service):
+    answer = service.answerer.ask("安全生产法第一百五十条规定了什么？")
+    assert not answer.found and answer.answer.startswith("知识库中没有找到")
+
+
+@pytest.mark.parametrize("question", ["明天天气怎么样？", "红烧肉怎么做才好吃？", "What is the capital of France?",
+                                      "道路交通安全法规定醉酒驾驶怎么处罚？"])
+def test_unanswerable_questions_are_refused_with_related_passages_labelled(service, question):
+    answer = service.answerer.ask(question)
+    assert not answer.found
+    assert answer.answer == f"知识库中没有找到与“{question}”相关的内容。"
+    assert not answer.citations and len(answer.related) <= 3
+
+
+def test_follow_up_ordinal_uses_the_conversation(service):
+    history = [{"role": "user", "content": "专项整治三年行动有哪两个专题？"},
+               {"role": "assistant", "content": "…"}]
+    answer = service.answerer.ask("那第二个专题呢？", history)
+    assert answer.answer.startswith("“落实企业安全生产主体责任”")
+    assert_grounded(answer)
+
+
+def test_follow_up_about_penalties_uses_the_conversation(service):
+    history = [("生产经营单位的主要负责人有哪些职责？", "…")]
+    answer = service.answerer.ask("违反了怎么处罚？", history)
+    assert answer.found and answer.citations[0].article == "第九十四条"
+    assert "罚款" in answer.answer
+
+
+def test_english_question_is_answered_from_the_chinese_sources(service):
+    answer = service.answerer.ask("How many deaths make an accident a major accident?")
+    assert answer.found and "10人以上30人以下死亡" in answer.answer
+
+
+def test_every_answer_of_the_evaluation_set_is_grounded(service):
+    for q in read_questions(EVAL):
+        answer = service.answerer.ask(q["question"])
+        if answer.found:
+            assert_grounded(answer)
+            assert all(set(c.used_sentences) and all(s in c.text for s in c.used_sentences)
+                       for c in answer.citations)
+
+
+def test_long_and_empty_questions(service):
+    empty = service.answerer.ask("   ")
+    assert not empty.found and "请输入" in empty.answer
+    long = service.answerer.ask("三个必须" + "啊" * 20000)
+    assert "问题过长" in long.notice and len(long.question) == service.kb.settings.max_question_chars
+
+
+def test_ask_cli_prints_the_json_object(shipped_kb):
+    env = {**os.environ, "KB_STORE_DIR": str(shipped_kb.settings.store_dir), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "bot", "ask", "三个必须的具体内容是什么？", "--json"],
+                         env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) >= {"question", "found", "answer", "citations", "latency_ms"}
+    assert data["found"] is True
+    assert set(data["citations"][0]) >= {"n", "source", "title", "section", "article", "text",
+                                         "used_sentences", "score"}
+    assert data["citations"][0]["source"] == "应急局局长安全访谈稿.docx"
