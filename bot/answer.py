@@ -7,8 +7,10 @@ the numbered items that follow it (the seven duties of 第二十一条).
 """
 from __future__ import annotations
 
+import logging
 import re
 import time
+from collections.abc import Iterator
 
 from ingest.cleaning import split_sentences
 from ingest.numerals import from_chinese
@@ -17,6 +19,8 @@ from . import glossary
 from .records import Answer, Citation
 from .retrieval import Hit, Retriever, word_weights
 
+log = logging.getLogger(__name__)
+UNAVAILABLE = "知识库暂时无法访问（存储服务没有响应），请稍后再试。"
 NOT_FOUND = "知识库中没有找到与“{question}”相关的内容。"
 EMPTY_QUESTION = "请输入一个问题，例如：“三个必须”具体指什么？"
 LLM_FALLBACK = "模型的回答没有通过来源核对，以下为知识库原文摘录"
@@ -82,27 +86,38 @@ class Answerer:
 
     def respond(self, question: str, history=None, k: int | None = None) -> tuple[Answer, list[Hit]]:
         """The answer and the ranked passages it was drawn from."""
-        started = time.perf_counter()
-        answer, hits = self._respond(question, history, k or self.kb.settings.top_k)
-        answer.latency_ms = (time.perf_counter() - started) * 1000
-        return answer, hits
+        *_, final = self.stream(question, history, k)
+        return final
 
-    def _respond(self, question: str, history, k: int) -> tuple[Answer, list[Hit]]:
+    def stream(self, question: str, history=None, k: int | None = None) -> Iterator[str | tuple[Answer, list[Hit]]]:
+        """Yield the answer's text as it grows (an LLM's reply), then (Answer, ranked passages)."""
+        started = time.perf_counter()
         question, notice = self.prepare(question)
         if not question:
-            return Answer(question="", found=False, answer=EMPTY_QUESTION, notice=notice), []
+            yield Answer(question="", found=False, answer=EMPTY_QUESTION, notice=notice), []
+            return
         query = contextualize(question, history)
-        hits = self.retriever.search(query, k)
-        relevance = self.retriever.relevance(query, hits)
+        try:
+            hits = self.retriever.search(query, k or self.kb.settings.top_k)
+            relevance = self.retriever.relevance(query, hits)
+        except Exception:  # noqa: BLE001 - a down Chroma server must not take the page with it
+            log.exception("retrieval failed")
+            yield Answer(question, False, UNAVAILABLE, notice=notice, unavailable=True), []
+            return
         if not relevance.found:
             related = [cite(n, h, []) for n, h in enumerate(hits[:3], 1)]
             answer = Answer(question, False, NOT_FOUND.format(question=question), related=related, notice=notice)
         elif self.llm is not None:
-            answer = self.llm.answer(question, self._passages(hits), notice) or self.compose(
+            passages, reply = self._passages(hits), ""
+            for delta in self.llm.stream(question, passages):
+                reply += delta
+                yield reply
+            answer = self.llm.check(question, reply, passages, notice) or self.compose(
                 question, query, hits, "；".join(filter(None, [notice, LLM_FALLBACK])))
         else:
             answer = self.compose(question, query, hits, notice)
-        return answer, hits
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        yield answer, hits
 
     def prepare(self, question: str) -> tuple[str, str]:
         question = re.sub(r"\s+", " ", question or "").strip()
@@ -131,7 +146,7 @@ class Answerer:
                 chosen = [u for _, u in group]
             else:
                 local = max((s for s, _ in group), default=0.0)
-                floor = 0.6 * local if rank == 0 else max(0.6 * local, 0.75 * best)
+                floor = 0.6 * local if rank == 0 else max(0.6 * local, 0.9 * best)
                 chosen = [u for s, u in group if s > 0 and s >= floor]
             if not chosen:
                 continue

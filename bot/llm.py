@@ -51,8 +51,9 @@ class LLMAnswerer:
             if chunk.content:
                 yield chunk.content
 
-    def answer(self, question: str, passages: list[Hit], notice: str = "") -> Answer | None:
-        return check(question, "".join(self.stream(question, passages)), passages, notice)
+    @staticmethod
+    def check(question: str, reply: str, passages: list[Hit], notice: str = "") -> Answer | None:
+        return check(question, reply, passages, notice)
 
 
 def check(question: str, reply: str, passages: list[Hit], notice: str = "") -> Answer | None:

@@ -19,7 +19,9 @@ class Citation:
     @property
     def label(self) -> str:
         """《中华人民共和国安全生产法》第二十一条, or the document and its section."""
-        where = self.article or self.section.split(" › ")[-1] if (self.article or self.section) else ""
+        where = self.article or (self.section.split(" › ")[-1] if self.section else "")
+        if len(where) > 40:
+            where = where[:39] + "…"
         return f"《{self.title}》{where}"
 
 
@@ -33,6 +35,12 @@ class Answer:
     latency_ms: float = 0.0
     notice: str = ""           # e.g. the question was cut to the length limit
     unavailable: bool = False  # the store could not be reached
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Answer":
+        fields = {k: v for k, v in data.items() if k not in ("citations", "related")}
+        return cls(**fields, citations=[Citation(**c) for c in data.get("citations", [])],
+                   related=[Citation(**c) for c in data.get("related", [])])
 
     def to_json(self) -> dict:
         data = asdict(self)

@@ -28,7 +28,7 @@ CANDIDATES = 30
 # Words that ask, rather than say what is asked about; they must not count as evidence.
 STOP_WORDS = set(
     "什么 哪些 哪个 哪几个 哪一条 哪几 哪 几 几个 几次 多少 多久 多长时间 怎么 怎么样 怎样 如何 是否 能不能 不能 "
-    "可不可以 吗 呢 请问 具体 内容 意思 一下 请 谈谈 回答 要求 规定 说 指 是 有 的 了 在 和 与 对 要 会 能 可以 "
+    "可不可以 吗 呢 请问 具体 内容 具体内容 意思 一下 请 谈谈 回答 要求 规定 说 指 是 有 的 了 在 和 与 对 要 会 能 可以 "
     "应当 需要 时候 开始 分别 包括 一次 里 中 后 时 没有 做到 条件 实现 面对 才 我们 一个".split())
 UNKNOWN_RARITY = 12.0
 _ARTICLE_QUERY = re.compile(rf"第\s*([{CHINESE_NUMERAL_CHARS}0-9]+)\s*条")

@@ -108,3 +108,54 @@ def chroma_server(tmp_path_factory):
     server.start()
     yield server
     server.stop()
+
+
+class AppServer:
+    """`python -m bot serve` in a subprocess on a free loopback port, on a copy of the shipped
+    folder (so uploads never touch data/) and an empty store, which it ingests on start."""
+
+    def __init__(self, root: Path, password: str | None = None):
+        self.data = root / "data"
+        shutil.copytree(DATA, self.data)
+        self.store = root / "store"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.password = password
+        self.log = root / "app.log"
+        env = {**os.environ, "KB_DATA_DIR": str(self.data), "PYTHONPATH": str(ROOT)}
+        env.pop("KB_ADMIN_PASSWORD", None)
+        if password:
+            env["KB_ADMIN_PASSWORD"] = password
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--port", str(self.port), "--store", str(self.store)],
+            env=env, cwd=ROOT, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+        self._wait()
+
+    def _wait(self) -> None:
+        import urllib.request
+
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the app exited: {self.log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError("the app did not come up within 300 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    server = AppServer(tmp_path_factory.mktemp("app"), password="test-secret")
+    yield server
+    server.stop()

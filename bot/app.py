@@ -1,0 +1,215 @@
+"""The Gradio app: chat with visible sources, knowledge-base management, self-test.
+
+A thin layer: every handler calls plain functions of bot/ and ingest/ and renders with
+bot/views.py. Named API endpoints (`/ask`, `/documents`, `/upload`, `/remove`, `/reindex`)
+make the same actions usable from gradio_client.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+
+from ingest.pipeline import IngestBusy  # noqa: E402
+from ingest.settings import Settings  # noqa: E402
+
+from . import views  # noqa: E402
+from .admin import AccessDenied, AdminGate, save_uploads  # noqa: E402
+from .records import Answer  # noqa: E402
+from .service import Service, open_service  # noqa: E402
+
+log = logging.getLogger(__name__)
+EXAMPLES = ["“三个必须”具体指什么？", "专项整治三年行动有哪两个专题？", "生产经营单位的主要负责人有哪些职责？",
+            "安全生产法第二十一条说了什么", "重大事故是指什么？"]
+DOC_HEADERS = ["文件", "标题", "片段数", "大小(KB)", "入库时间(UTC)"]
+
+
+class ChatHandlers:
+    def __init__(self, service: Service):
+        self.service = service
+
+    def ask(self, question: str, history: list | None = None) -> dict:
+        """Answer a question from the knowledge base; `history` is the earlier questions (strings)
+        or chat messages. Returns the same object as `python -m bot ask --json`."""
+        turns = [{"role": "user", "content": h} if isinstance(h, str) else h for h in history or []]
+        return self.service.answerer.ask(question, turns).to_json()
+
+    def chat(self, question: str, turns: list[dict]):
+        previous = [Answer.from_json(t) for t in turns]
+        history = [{"role": "user", "content": a.question} for a in previous]
+        shown = views.conversation_html(previous) if previous else ""
+        pending = Answer(question=question or "", found=False, answer="")
+        yield shown + views.answer_html(len(previous), pending, partial="正在检索知识库…"), turns, gr.update(), ""
+        final = None
+        for item in self.service.answerer.stream(question, history):
+            if isinstance(item, str):
+                yield shown + views.answer_html(len(previous), pending, partial=item), turns, gr.update(), ""
+            else:
+                final = item[0]
+        turns = turns + [final.to_json()]
+        choices = [(c.label + f" [{c.n}]", i) for i, c in enumerate(final.citations)]
+        yield (views.conversation_html(previous + [final]), turns,
+               gr.update(choices=choices, value=None), "")
+
+    @staticmethod
+    def show_source(index, turns: list[dict]) -> str:
+        if index is None or not turns:
+            return "<div class='kb-pending'>选择一条来源，在这里查看完整原文。</div>"
+        citation = Answer.from_json(turns[-1]).citations[int(index)]
+        return (f"<b>{views.escape(citation.label)}</b><br><small>{views.escape(citation.source)} · "
+                f"{views.escape(citation.section)}</small>{views.passage_html(citation)}")
+
+    @staticmethod
+    def clear():
+        return views.conversation_html([]), [], gr.update(choices=[], value=None), ""
+
+
+class LibraryHandlers:
+    """The knowledge-base page; every action passes the admin gate first."""
+
+    def __init__(self, service: Service, gate: AdminGate):
+        self.service, self.gate = service, gate
+
+    def rows(self) -> list[list]:
+        return [[r.source, r.title, r.chunks, round(r.size / 1000, 1), r.ingested_at.replace("+00:00", "")]
+                for r in self.service.kb.store.documents()]
+
+    def documents(self, password: str = "") -> list[dict]:
+        """The documents in the knowledge base with their chunk counts, size and ingestion time."""
+        self.gate.check(password)
+        return [dict(zip(("source", "title", "chunks", "size_kb", "ingested_at"), row)) for row in self.rows()]
+
+    def _run(self, password, action):
+        try:
+            self.gate.check(password)
+            message = action()
+        except AccessDenied as exc:
+            message = f"❌ {exc}（多次输错会变慢）"
+        except IngestBusy:
+            message = "⏳ 另一个入库任务正在进行，请稍后再试。"
+        names = [r[0] for r in self.rows()] if self.gate.open or not message.startswith("❌") else []
+        table = self.rows() if names or self.gate.open else []
+        return message, table, gr.update(choices=names, value=None)
+
+    def upload(self, files, password: str, progress=gr.Progress()):
+        def action():
+            uploads = [(Path(f).name, Path(f)) for f in (files or [])]
+            if not uploads:
+                return "请先选择要上传的文件（.docx .pdf .txt .md）。"
+            max_bytes = self.service.kb.settings.max_file_mb * 1_000_000
+            saved, refused = save_uploads(self.service.kb.settings.data_dir, uploads, max_bytes)
+            report = self.service.kb.ingest(files=saved, progress=_progress(progress)) if saved else None
+            return _summary(report, refused)
+        return self._run(password, action)
+
+    def remove(self, name: str, password: str):
+        def action():
+            if not name:
+                return "请先选择要删除的文档。"
+            found = self.service.kb.remove(name)
+            return f"已删除 {name}" if found else f"{name} 不在知识库中"
+        return self._run(password, action)
+
+    def reindex(self, password: str, progress=gr.Progress()):
+        return self._run(password, lambda: _summary(self.service.kb.ingest(progress=_progress(progress)), {}))
+
+    def remove_document(self, name: str, password: str = "") -> str:
+        """Remove a document (by file name) from the knowledge base and its folder."""
+        return self.remove(name, password)[0]
+
+    def reindex_all(self, password: str = "") -> str:
+        """Bring the knowledge base in line with its folder; returns the ingestion summary."""
+        return self._run(password, lambda: _summary(self.service.kb.ingest(), {}))[0]
+
+    def unlock(self, password: str):
+        return self._run(password, lambda: "✅ 已解锁" if not self.gate.open else "知识库管理未设置密码")
+
+
+def _progress(progress):
+    return lambda fraction, message: progress(fraction, desc=message)
+
+
+def _summary(report, refused: dict[str, str]) -> str:
+    lines = [f"❌ {name}: {why}" for name, why in refused.items()]
+    if report is not None:
+        lines.insert(0, report.summary())
+    return "\n".join(lines)
+
+
+def build_app(service: Service, settings: Settings) -> gr.Blocks:
+    chat = ChatHandlers(service)
+    library = LibraryHandlers(service, AdminGate(settings.admin_password))
+    with gr.Blocks(title="安全知识库问答") as demo:
+        gr.Markdown("## 安全知识库问答\n回答只摘录知识库原文，每句后的 [n] 指向来源；知识库里没有的，会直接说没有。")
+        with gr.Tab("问答"):
+            turns = gr.State([])
+            with gr.Row():
+                with gr.Column(scale=3):
+                    conversation = gr.HTML(views.conversation_html([]), elem_id="conversation",
+                                           js_on_load=views.MARKER_JS)
+                    question = gr.Textbox(label="问题", placeholder="例如：“三个必须”具体指什么？", lines=2,
+                                          max_length=settings.max_question_chars * 4, elem_id="question")
+                    with gr.Row():
+                        send = gr.Button("提问", variant="primary", elem_id="send")
+                        clear = gr.Button("清空对话", elem_id="clear")
+                    gr.Examples(EXAMPLES, inputs=question, label="示例问题")
+                with gr.Column(scale=2):
+                    gr.Markdown("#### 原文")
+                    source_pick = gr.Dropdown(label="本次回答的来源", choices=[], elem_id="source-pick")
+                    source_view = gr.HTML(chat.show_source(None, []), elem_id="source-view")
+            outputs = [conversation, turns, source_pick, question]
+            for trigger in (send.click, question.submit):
+                trigger(chat.chat, [question, turns], outputs, api_name="ui_chat", api_visibility="private")
+            clear.click(chat.clear, None, outputs, api_name="ui_clear", api_visibility="private")
+            source_pick.change(chat.show_source, [source_pick, turns], source_view, api_name="ui_source",
+                               api_visibility="private")
+        with gr.Tab("知识库"):
+            note = ("需要管理员密码。" if settings.admin_password
+                    else "⚠ 未设置管理员密码（KB_ADMIN_PASSWORD），任何能打开本页的人都可以上传和删除。")
+            gr.Markdown(f"上传 .docx / .pdf / .txt / .md（单个不超过 {settings.max_file_mb} MB），"
+                        f"文档保存在知识库文件夹并立即入库。{note}")
+            password = gr.Textbox(label="管理员密码", type="password", visible=bool(settings.admin_password),
+                                  elem_id="admin-password")
+            unlock = gr.Button("解锁", visible=bool(settings.admin_password))
+            table = gr.Dataframe(headers=DOC_HEADERS, label="文档列表", value=library.rows() if not settings.admin_password else [],
+                                 interactive=False, elem_id="documents")
+            files = gr.File(label="上传文档", file_count="multiple", file_types=[".docx", ".pdf", ".txt", ".md"])
+            with gr.Row():
+                upload = gr.Button("上传并入库", variant="primary")
+                reindex = gr.Button("重新索引")
+            with gr.Row():
+                remove_pick = gr.Dropdown(label="删除文档", choices=[r[0] for r in library.rows()]
+                                          if not settings.admin_password else [])
+                remove = gr.Button("删除", variant="stop")
+            status = gr.Textbox(label="结果", lines=4, interactive=False, elem_id="kb-status")
+            results = [status, table, remove_pick]
+            upload.click(library.upload, [files, password], results, api_name="upload")
+            remove.click(library.remove, [remove_pick, password], results, api_name="ui_remove",
+                         api_visibility="private")
+            reindex.click(library.reindex, [password], results, api_name="ui_reindex", api_visibility="private")
+            unlock.click(library.unlock, [password], results, api_name="ui_unlock", api_visibility="private")
+        gr.api(chat.ask, api_name="ask")
+        gr.api(library.documents, api_name="documents")
+        gr.api(library.remove_document, api_name="remove")
+        gr.api(library.reindex_all, api_name="reindex")
+    return demo
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+    logging.getLogger().setLevel(logging.INFO)
+    print(f"opening the knowledge base ({settings.chroma_host or settings.store_dir})…", flush=True)
+    service = open_service(settings, ingest_if_needed=True,
+                           progress=lambda f, m: print(f"[{f:4.0%}] {m}", flush=True))
+    demo = build_app(service, settings)
+    demo.queue(default_concurrency_limit=4)
+    print(f"serving on http://{host}:{port}", flush=True)
+    demo.launch(server_name=host, server_port=port, show_error=False, css=views.CSS,
+                theme=gr.themes.Default(font=["system-ui", "PingFang SC", "Noto Sans CJK SC", "sans-serif"],
+                                        font_mono=["monospace"]),
+                footer_links=["api"], max_file_size=f"{settings.max_file_mb}mb",
+                allowed_paths=[], blocked_paths=[str(Path(settings.store_dir).resolve())])
+

@@ -1,0 +1,80 @@
+"""End to end in headless Chromium (Debian's, driven by Playwright): what a trainee sees."""
+import os
+import shutil
+
+import pytest
+from conftest import ARTIFACTS
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+if not os.path.exists(CHROMIUM):
+    if os.environ.get("KB_REQUIRE_BROWSER"):
+        raise RuntimeError("KB_REQUIRE_BROWSER is set but /usr/bin/chromium is missing (apt-get install chromium)")
+    pytest.skip("Chromium is not installed (apt-get install chromium); CI installs it and runs this test",
+                allow_module_level=True)
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def page(app_server):
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1300, "height": 1000}, locale="zh-CN")
+        page.goto(app_server.url, wait_until="domcontentloaded")
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        yield page
+        browser.close()
+
+
+def ask(page, question):
+    page.fill("#question textarea", question)
+    page.click("#send")
+
+
+def test_three_musts_with_sources_and_screenshot(page):
+    ask(page, "三个必须的具体内容是什么？")
+    answer = page.locator(".kb-turn").last
+    expect(answer.locator(".kb-a")).to_contain_text("管生产经营必须管安全", timeout=60_000)
+    for item in ("管行业必须管安全", "管业务必须管安全"):
+        expect(answer.locator(".kb-a")).to_contain_text(item)
+    source = answer.locator(".kb-sources details").first
+    expect(source).to_contain_text("应急局局长安全访谈稿")
+    assert source.get_attribute("open") is None
+    answer.locator("a.cite").first.click()                   # the marker [1] opens its passage
+    expect(source).to_have_attribute("open", "")
+    expect(source.locator("mark").first).to_be_visible()     # the sentences used are highlighted
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
+
+
+def test_side_panel_shows_the_full_passage(page):
+    page.locator("#source-pick input").click()
+    page.get_by_role("option").first.click()
+    expect(page.locator("#source-view")).to_contain_text("管行业必须管安全", timeout=10_000)
+    expect(page.locator(".kb-turn")).to_have_count(1)       # the conversation is still there
+
+
+def test_not_found_looks_different(page):
+    ask(page, "明天天气怎么样？")
+    expect(page.locator(".kb-turn")).to_have_count(2, timeout=60_000)
+    last = page.locator(".kb-turn").last
+    expect(last.locator(".kb-notfound")).to_contain_text("知识库中没有找到", timeout=60_000)
+    expect(last.locator(".kb-related")).to_contain_text("不是答案")
+    assert last.locator("a.cite").count() == 0
+
+
+def test_markup_in_a_question_is_shown_as_text(page):
+    ask(page, "<img src=x onerror=\"document.title='pwned'\"><b>粗体</b>三个必须")
+    expect(page.locator(".kb-turn")).to_have_count(3, timeout=60_000)
+    question = page.locator(".kb-turn").last.locator(".kb-q")
+    expect(question).to_contain_text("<b>粗体</b>")
+    assert question.locator("b, img").count() == 0
+    assert page.title() != "pwned"
+
+
+def test_clear_conversation(page):
+    page.click("#clear")
+    expect(page.locator(".kb-turn")).to_have_count(0, timeout=10_000)
