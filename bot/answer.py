@@ -176,8 +176,12 @@ class Answerer:
 
     @staticmethod
     def _term_weights(query: str) -> dict[str, float]:
-        # The question's own words; an English question has only the glossary's Chinese ones.
-        return word_weights(query) or word_weights(glossary.expand(query))
+        """The question's own words, plus (at half weight) the source wording of any slogan it
+        uses, so 「三个必须」 finds the sentence that spells the three out; an English question
+        has only the glossary's words."""
+        own = word_weights(query)
+        expansion = word_weights(glossary.expand(query)[len(query):])
+        return {**{w: v / 2 for w, v in expansion.items()}, **own} if own else expansion
 
     @staticmethod
     def _score(unit: str, weights: dict[str, float]) -> float:
