@@ -49,3 +49,23 @@ class Answer:
                 item.pop("chunk_id", None)
         data["latency_ms"] = round(self.latency_ms, 1)
         return data
+
+
+@dataclass
+class QuizItem:
+    """A self-test question tied to the passage that answers it."""
+
+    id: str
+    kind: str              # enumeration | blank | choice | short
+    question: str
+    options: list[str]
+    answer: str
+    source: str
+    section: str
+    passage: str
+    key_points: list[str] = field(default_factory=list)
+    chunk_id: str = ""
+
+    def export(self) -> dict:
+        return {k: getattr(self, k) for k in ("id", "kind", "question", "options", "answer", "source",
+                                               "section", "passage")}

@@ -176,7 +176,7 @@ def word_coverage(query: str, hits: list[Hit]) -> float:
 
 def word_weights(text: str) -> dict[str, float]:
     """The content words of `text`, each weighted by its rarity in general Chinese."""
-    return {w: _rarity(w) for w in content_words(text)}
+    return {w: rarity(w) for w in content_words(text)}
 
 
 def content_words(text: str) -> list[str]:
@@ -195,7 +195,7 @@ def _general_frequencies() -> tuple[dict, int]:
     return jieba.dt.FREQ, jieba.dt.total
 
 
-def _rarity(word: str) -> float:
+def rarity(word: str) -> float:
     """-log of the word's frequency in jieba's general-Chinese dictionary; unknown words count as rare."""
     freq, total = _general_frequencies()
     count = freq.get(word, 0)

@@ -1,0 +1,344 @@
+"""Trainee self-test: questions generated from the chunks, validated, and graded.
+
+Generation is offline and deterministic (a seed picks and orders). Every item is tied to
+the passage that answers it, and is validated before anyone sees it: its answer stands in
+its passage; a blank is a figure or a term, not a stop word; a multiple-choice item has
+exactly one correct option (a wrong option substituted into the sentence must give a
+sentence that appears nowhere in the knowledge base).
+
+Kinds: enumeration (recall a list), blank (fill in a figure or term), choice (multiple
+choice, wrong options from neighbouring provisions or sibling list items) and short
+(explain a provision: 「“管业务必须管安全”明确了什么？」).
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ingest.cleaning import split_sentences
+from ingest.numerals import from_chinese, to_chinese
+from ingest.records import Chunk
+
+from .glossary import is_english
+from .lexical import tokens
+from .records import QuizItem
+from .retrieval import STOP_WORDS, content_words, rarity
+
+KINDS = ("enumeration", "blank", "choice", "short")
+KIND_NAMES = {"enumeration": "列举", "blank": "填空", "choice": "选择", "short": "简答"}
+_ITEM_LINE = re.compile(r"^\s*[（(]([一二三四五六七八九十]{1,3})[）)]\s*")
+_LEAD = re.compile(r"(?P<lead>[^\n。；]*?(?:下列|以下)(?P<what>[\u4e00-\u9fff]{1,8}?)(?:之一)?)[：:]\s*$")
+_QUOTED_LIST = re.compile(r"(?:^|(?<=[。\n]))(?P<term>“?[\u4e00-\u9fff]{2,8}”?)：“(?P<body>[^”]{6,80}?)(?:”|。)")
+_QUOTE_RUN = re.compile(r"((?:“[^“”]{2,40}”){2,})(\d+|[一二两三四五六七八九十]+)个([\u4e00-\u9fff]{1,4})")
+_FIGURE = re.compile(r"(\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)(人|日|小时|万元|亿元|元|天|年|个月|次|册|个|倍|%|百分之[一二三四五六七八九十百]+)")
+_DEFINITION = re.compile(r"(?:[（(][一二三四五六七八九十]+[）)])?(?P<term>[\u4e00-\u9fff]{2,20})，是指(?P<meaning>[^。；]{6,120})")
+_LABEL = re.compile(r"^第?[一二三四五六七八九十百零\d]+[条章节款项]$")
+_CLARIFIES = re.compile(r"(?P<subject>[“”\u4e00-\u9fff]{4,16}?)(?:，|就)?明确了(?P<what>[^。；]{6,80})")
+_SYSTEM = re.compile(r"(?P<subject>[\u4e00-\u9fff]{2,20}?)实行(?P<what>[\u4e00-\u9fff、]{2,30}?制度?)(?=[，。；])")
+_PUNCT = set("，。；：、？！“”（）()《》 \n")
+
+
+@dataclass
+class GenerationReport:
+    candidates: Counter = field(default_factory=Counter)
+    rejected: Counter = field(default_factory=Counter)
+    reasons: Counter = field(default_factory=Counter)
+
+    def lines(self) -> list[str]:
+        return [f"{source}: {self.candidates[source]} candidates, {self.rejected[source]} rejected, "
+                f"{self.candidates[source] - self.rejected[source]} kept" for source in sorted(self.candidates)]
+
+
+def _item_id(kind: str, chunk: Chunk, question: str) -> str:
+    return hashlib.sha1(f"{kind}\x1f{chunk.id}\x1f{question}".encode()).hexdigest()[:12]
+
+
+def _where(chunk: Chunk) -> str:
+    if chunk.article:
+        return f"《{chunk.title}》{chunk.article}"
+    return f"《{chunk.title}》"
+
+
+def _make(kind, chunk, question, answer, options=(), key_points=()) -> QuizItem:
+    return QuizItem(id=_item_id(kind, chunk, question), kind=kind, question=question, options=list(options),
+                    answer=answer, source=chunk.source, section=" › ".join(chunk.section),
+                    passage=chunk.text, key_points=list(key_points) or [answer], chunk_id=chunk.id)
+
+
+# --- candidates -------------------------------------------------------------------
+
+def enumeration_candidates(chunk: Chunk) -> list[QuizItem]:
+    items = []
+    lines = chunk.text.split("\n")
+    for i, line in enumerate(lines):
+        lead = _LEAD.search(line)
+        listed = [_ITEM_LINE.sub("", l).rstrip("；;。") for l in lines[i + 1:] if _ITEM_LINE.match(l)]
+        if not lead or len(listed) < 2:
+            continue
+        ask = re.sub(r"^第[一二三四五六七八九十百零]+条\s*", "", lead.group("lead"))
+        ask = ask.replace("下列", "哪些").replace("以下", "哪些")
+        n = len(listed)
+        need = n if n <= 3 else min(4, n - 1)
+        extra = f"（列出任意{to_chinese(need)}项）" if need < n else ""
+        question = f"{_where(chunk)}规定：{ask}？{extra}"
+        items.append(_make("enumeration", chunk, question, "；".join(listed), key_points=listed))
+    for m in _QUOTED_LIST.finditer(chunk.text):
+        parts = [p for p in re.split(r"[、，]", m.group("body")) if len(p) >= 2]
+        if len(parts) >= 2:
+            term = m.group("term").strip("“”")
+            question = f"“{term}”具体指哪{to_chinese(len(parts))}句话？"
+            items.append(_make("enumeration", chunk, question, "；".join(parts), key_points=parts))
+    for m in _QUOTE_RUN.finditer(chunk.text):
+        parts = re.findall(r"“([^“”]+)”", m.group(1))
+        count, what = m.group(2), m.group(3)
+        if (from_chinese(count) or 0) == len(parts):
+            question = f"{_where(chunk)}中提到的{count}个{what}分别是什么？"
+            items.append(_make("enumeration", chunk, question, "；".join(parts), key_points=parts))
+    return items
+
+
+def _blank_targets(sentence: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of what may be blanked: figures with their unit's number, quoted
+    terms, and rare content words."""
+    targets = [(m.start(1), m.end(1), "figure") for m in _FIGURE.finditer(sentence)]
+    for m in re.finditer(r"“([^“”]{2,12})”", sentence):
+        targets.append((m.start(1), m.end(1), "term"))
+    for word in content_words(sentence):
+        if len(word) >= 2 and rarity(word) >= 11.0 and word not in STOP_WORDS and not _LABEL.match(word):
+            start = sentence.find(word)
+            targets.append((start, start + len(word), "term"))
+    return targets
+
+
+def blank_candidates(chunk: Chunk, rng: random.Random) -> list[QuizItem]:
+    items = []
+    for sentence in split_sentences(chunk.text):
+        sentence = sentence.strip()
+        # a list item alone lacks the context that makes it answerable
+        if not 15 <= len(sentence) <= 160 or _ITEM_LINE.match(sentence):
+            continue
+        targets = _blank_targets(sentence)
+        if not targets:
+            continue
+        figures = [t for t in targets if t[2] == "figure"]
+        start, end, _ = figures[0] if figures else rng.choice(sorted(targets))
+        answer = sentence[start:end]
+        blanked = sentence[:start] + "____" + sentence[end:]
+        items.append(_make("blank", chunk, f"填空（{_where(chunk)}）：{blanked}", answer))
+    return items
+
+
+def short_candidates(chunk: Chunk) -> list[QuizItem]:
+    items = []
+    for m in _DEFINITION.finditer(chunk.text):
+        term = m.group("term")
+        items.append(_make("short", chunk, f"{_where(chunk)}所称“{term}”是指什么？", m.group("meaning"),
+                           key_points=_clauses(m.group("meaning"))))
+    for m in _CLARIFIES.finditer(chunk.text):
+        subject = m.group("subject").strip("，")
+        items.append(_make("short", chunk, f"“{subject.strip('“”')}”明确了什么？", m.group("what"),
+                           key_points=_clauses(m.group("what"))))
+    for m in _SYSTEM.finditer(chunk.text):
+        subject = re.sub(r"^第[一二三四五六七八九十百零]+条\s*", "", m.group("subject"))
+        if len(subject) >= 2:
+            items.append(_make("short", chunk, f"{_where(chunk)}规定，{subject}实行什么制度？", m.group("what")))
+    return items
+
+
+def _clauses(text: str) -> list[str]:
+    parts = [p.strip() for p in re.split(r"[，；、]", text) if len(p.strip()) >= 4]
+    return parts[:6] or [text]
+
+
+def choice_candidates(chunk: Chunk, neighbours: list[Chunk], corpus: str, rng: random.Random) -> list[QuizItem]:
+    """Blank a figure or term and offer three wrong options taken from neighbouring provisions."""
+    items = []
+    for blank in blank_candidates(chunk, rng):
+        answer = blank.answer
+        sentence = blank.question.split("：", 1)[1]
+        kind = "figure" if re.fullmatch(r"[\d.]+|[一二两三四五六七八九十百千万]+", answer) else "term"
+        pool = []
+        for other in neighbours:
+            for s in split_sentences(other.text):
+                pool += [s[a:b] for a, b, k in _blank_targets(s) if k == kind]
+        wrong = [o for o in dict.fromkeys(pool) if o != answer and _plausible(o, answer, kind)]
+        if len(wrong) < 3:
+            continue
+        options = rng.sample(wrong, 3) + [answer]
+        rng.shuffle(options)
+        question = f"选择（{_where(chunk)}）：{sentence}"
+        items.append(_make("choice", chunk, question, answer, options=options))
+    return items
+
+
+def _plausible(option: str, answer: str, kind: str) -> bool:
+    """A wrong option must look like the right one: a figure for a figure, a term of the same length."""
+    if _LABEL.match(option) or set(option) <= _PUNCT:
+        return False
+    return abs(len(option) - len(answer)) <= 1 if kind == "term" else True
+
+
+# --- validation -------------------------------------------------------------------
+
+def validate(item: QuizItem, corpus: str) -> str | None:
+    """None when the item may be shown, else the reason it is rejected."""
+    if item.kind == "blank" or item.kind == "choice":
+        if len(item.answer) < 1 or set(item.answer) <= _PUNCT or item.answer in STOP_WORDS:
+            return "trivial blank"
+        sentence = item.question.split("：", 1)[1]
+        if sentence.replace("____", item.answer) not in item.passage:
+            return "answer not in passage"
+        if len(item.answer) == 1 and not re.fullmatch(r"\d|[一二两三四五六七八九十]", item.answer):
+            return "trivial blank"
+    if item.kind == "choice":
+        truths = [o for o in item.options if sentence.replace("____", o) in corpus]
+        if truths != [item.answer] or len(set(item.options)) != 4:
+            return "not exactly one correct option"
+    if item.kind in ("enumeration", "short"):
+        if not all(point in item.passage for point in item.key_points):
+            return "key point not in passage"
+        if item.kind == "enumeration" and len(item.key_points) < 2:
+            return "fewer than two items"
+    return None
+
+
+def generate(chunks: list[Chunk], seed: int = 7, kinds=KINDS) -> tuple[list[QuizItem], GenerationReport]:
+    """Every validated question the chunks yield, in a seed-determined order."""
+    rng = random.Random(seed)
+    report = GenerationReport()
+    corpus = "\n".join(c.text for c in chunks)
+    by_source: dict[str, list[Chunk]] = {}
+    for c in chunks:
+        by_source.setdefault(c.source, []).append(c)
+    items, seen = [], set()
+    for source, group in sorted(by_source.items()):
+        group.sort(key=lambda c: c.position)
+        for i, chunk in enumerate(group):
+            neighbours = group[max(0, i - 4):i] + group[i + 1:i + 5]
+            candidates = []
+            if "enumeration" in kinds:
+                candidates += enumeration_candidates(chunk)
+            if "blank" in kinds:
+                candidates += blank_candidates(chunk, rng)
+            if "choice" in kinds:
+                candidates += choice_candidates(chunk, neighbours, corpus, rng)
+            if "short" in kinds:
+                candidates += short_candidates(chunk)
+            for item in candidates:
+                report.candidates[source] += 1
+                reason = validate(item, corpus) or ("duplicate" if item.id in seen else None)
+                if reason:
+                    report.rejected[source] += 1
+                    report.reasons[reason] += 1
+                    continue
+                seen.add(item.id)
+                items.append(item)
+    rng.shuffle(items)
+    return items, report
+
+
+# --- grading ----------------------------------------------------------------------
+
+def normalize(text: str) -> str:
+    """Full/half width, spaces, 〇/零 and Chinese/Arabic numerals that mean the same."""
+    text = unicodedata.normalize("NFKC", text or "").strip().lower()
+    text = re.sub(r"[\s“”\"'。．.，,；;：:、]", "", text)
+    text = text.replace("〇", "零")
+    return re.sub(r"[零一二两三四五六七八九十百千万]+", lambda m: str(from_chinese(m.group(0)) or m.group(0)), text)
+
+
+@dataclass
+class Grade:
+    verdict: str                 # correct | partial | wrong
+    score: float
+    hit: list[str]
+    missed: list[str]
+    similarity: float | None = None
+
+
+def grade_exact(item: QuizItem, answer: str) -> Grade:
+    given = answer.strip()
+    if item.kind == "choice" and re.fullmatch(r"[A-Da-d]", given):
+        given = item.options["ABCD".index(given.upper())]
+    ok = normalize(given) == normalize(item.answer)
+    return Grade("correct" if ok else "wrong", 1.0 if ok else 0.0, [item.answer] if ok else [],
+                 [] if ok else [item.answer])
+
+
+class Grader:
+    """Free-text grading by key points, combined with semantic similarity from the same embedder.
+
+    A Chinese answer hits a key point when it shares at least `overlap` of the point's
+    character bigrams (numerals normalised) and every figure the point states; e5 scores
+    any two Chinese safety phrases alike (0.89–0.93 for wrong answers), so similarity alone
+    cannot grade them. An English answer cannot share characters, so there each piece of the
+    answer is compared with each point across languages (`english_similarity`). Calibrated
+    on eval/grading.jsonl (README).
+    """
+
+    def __init__(self, embedder, overlap: float = 0.4, english_similarity: float = 0.85):
+        self.embedder = embedder
+        self.overlap = overlap
+        self.english_similarity = english_similarity
+
+    def grade(self, item: QuizItem, answer: str) -> Grade:
+        if item.kind in ("blank", "choice"):
+            return grade_exact(item, answer)
+        return self.grade_text(item.question, item.key_points, item.answer, answer, needed_points(item.question,
+                                                                                                  item.key_points))
+
+    def grade_text(self, question: str, points: list[str], reference: str, answer: str,
+                   needed: int | None = None) -> Grade:
+        answer = (answer or "").strip()
+        needed = min(needed or len(points), len(points))
+        if not answer:
+            return Grade("wrong", 0.0, [], list(points), 0.0)
+        english = is_english(answer)
+        pieces = [p for p in re.split(r"[。；;，,、\n]|\band\b|\d+[.、)]", answer) if p.strip()] or [answer]
+        vectors = self.embedder.passages(points + pieces + [answer, reference])
+        point_v, piece_v = vectors[:len(points)], vectors[len(points):len(points) + len(pieces)]
+        similarity = float(vectors[-2] @ vectors[-1])
+        hit, missed = [], []
+        for point, pv in zip(points, point_v):
+            if english:
+                ok = float((piece_v @ pv).max()) >= self.english_similarity
+            else:
+                others = [p for p in points if p != point]
+                ok = (_bigram_overlap(point, answer, others) >= self.overlap
+                      and _figures(point) <= _figures(answer))
+            (hit if ok else missed).append(point)
+        coverage = min(len(hit) / max(needed, 1), 1.0)
+        verdict = "correct" if coverage >= 1.0 else "partial" if hit else "wrong"
+        score = round(0.8 * coverage + 0.2 * max(0.0, min(1.0, (similarity - 0.85) / 0.15)), 3)
+        return Grade(verdict, score, hit, missed, round(similarity, 4))
+
+
+def needed_points(question: str, points: list[str]) -> int:
+    """「列出任意四项」 asks for four; otherwise every point."""
+    m = re.search(r"列出任意([一二三四五六七八九十\d]+)项", question)
+    return (from_chinese(m.group(1)) or len(points)) if m else len(points)
+
+
+def _bigram_overlap(point: str, answer: str, others: list[str]) -> float:
+    """Share of the point's own bigrams in the answer; bigrams every point has (管安全 in each
+    of the three musts) say nothing about which point was made."""
+    wanted = set(tokens(normalize(point)))
+    if others:
+        shared = set.intersection(*(set(tokens(normalize(o))) for o in others))
+        wanted = (wanted - shared) or wanted
+    return len(wanted & set(tokens(normalize(answer)))) / len(wanted) if wanted else 0.0
+
+
+def _figures(text: str) -> set[str]:
+    return set(re.findall(r"\d+(?:\.\d+)?", normalize(text)))
+
+
+def key_points_of(reference: str) -> list[str]:
+    """The points a free answer must make: a list's items, else the reference's clauses."""
+    if "；" in reference or "\n" in reference:
+        return [p.strip() for p in re.split(r"[；\n]", reference) if p.strip()]
+    return _clauses(reference)
