@@ -49,6 +49,73 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_quiz(args) -> int:
+    from ingest.kb import KnowledgeBase
+
+    from .progress import Progress
+    from .quiz import KINDS, KIND_NAMES, Grader, QuizService, key_points_of, needed_points
+    from .retrieval import Retriever
+
+    settings = _settings(args)
+    kb = KnowledgeBase(settings, load_embedder=False)
+    if args.grade:
+        grader = Grader(kb.embedder)
+        for line in Path(args.grade).read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            points = key_points_of(row["reference"])
+            grade = grader.grade_text(row["question"], points, row["reference"], row["answer"],
+                                      needed_points(row["question"], points))
+            print(json.dumps({**row, "verdict": grade.verdict, "score": grade.score, "hit": grade.hit,
+                              "missed": grade.missed, "similarity": grade.similarity}, ensure_ascii=False))
+        return 0
+    service = QuizService(Retriever(kb), Progress(settings.quiz_db), None, seed=args.seed)
+    items = service.items()
+    if args.export:
+        with open(args.export, "w", encoding="utf-8") as out:
+            for item in sorted(items.values(), key=lambda i: (i.source, i.kind, i.id)):
+                out.write(json.dumps(item.export(), ensure_ascii=False) + "\n")
+        print("\n".join(service.report.lines()), file=sys.stderr)
+        print(f"{len(items)} questions written to {args.export}", file=sys.stderr)
+        return 0
+    service.grader = Grader(kb.embedder)
+    trainee = args.trainee or input("姓名：").strip() or "trainee"
+    kinds = tuple(args.kinds.split(",")) if args.kinds else KINDS
+    print("输入答案后回车；选择题可答 A–D；输入 q 退出。")
+    while True:
+        item = service.pick(trainee, args.scope, kinds, review=args.review)
+        if item is None:
+            print("这个范围里没有题目。")
+            return 1
+        print(f"\n【{KIND_NAMES[item.kind]}】{item.question}")
+        for letter, option in zip("ABCD", item.options):
+            print(f"  {letter}. {option}")
+        try:
+            answer = input("> ")
+        except EOFError:
+            break
+        if answer.strip().lower() == "q":
+            break
+        feedback = service.submit(trainee, item.id, answer)
+        print(format_feedback(feedback))
+    scores = service.progress.scores(trainee)
+    print(f"\n{trainee}：已答 {scores['answered']} 题，答对 {scores['correct']} 题，得分率 {scores['score']:.0%}")
+    return 0
+
+
+def format_feedback(feedback) -> str:
+    grade, item = feedback.grade, feedback.item
+    lines = [feedback.summary()]
+    if grade.hit and item.kind in ("enumeration", "short"):
+        lines.append("答到的要点：" + "；".join(grade.hit))
+    if grade.missed and item.kind in ("enumeration", "short"):
+        lines.append("漏掉的要点：" + "；".join(grade.missed))
+    lines.append(f"参考答案：{item.answer}")
+    lines.append(f"出处：《{item.title}》{item.section}（{item.source}）\n{item.passage}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -62,6 +129,16 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=7860)
     serve.add_argument("--store", help="Chroma folder (KB_STORE_DIR)")
     serve.set_defaults(func=cmd_serve)
+    quiz = sub.add_parser("quiz", help="self-test in the terminal, or export/grade questions")
+    quiz.add_argument("--export", metavar="FILE.jsonl", help="write every validated question")
+    quiz.add_argument("--grade", metavar="FILE.jsonl", help='grade lines {"question", "reference", "answer"}')
+    quiz.add_argument("--trainee", help="your name (progress is kept per name)")
+    quiz.add_argument("--scope", default="all", help="all, doc:FILE or sec:FILE|SECTION")
+    quiz.add_argument("--kinds", help="comma-separated: enumeration,blank,choice,short")
+    quiz.add_argument("--review", action="store_true", help="missed and due questions first")
+    quiz.add_argument("--seed", type=int, default=7)
+    quiz.add_argument("--store", help="Chroma folder (KB_STORE_DIR)")
+    quiz.set_defaults(func=cmd_quiz)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     try:

@@ -1,8 +1,8 @@
 """The Gradio app: chat with visible sources, knowledge-base management, self-test.
 
 A thin layer: every handler calls plain functions of bot/ and ingest/ and renders with
-bot/views.py. Named API endpoints (`/ask`, `/documents`, `/upload`, `/remove`, `/reindex`)
-make the same actions usable from gradio_client.
+bot/views.py. Named API endpoints (`/ask`, `/documents`, `/upload`, `/remove`, `/reindex`,
+`/quiz_next`, `/quiz_answer`) make the same actions usable from gradio_client.
 """
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from ingest.settings import Settings  # noqa: E402
 
 from . import views  # noqa: E402
 from .admin import AccessDenied, AdminGate, save_uploads  # noqa: E402
+from .progress import Progress  # noqa: E402
+from .quiz import KIND_NAMES, KINDS, Grader, QuizService  # noqa: E402
 from .records import Answer  # noqa: E402
 from .service import Service, open_service  # noqa: E402
 
@@ -129,6 +131,54 @@ class LibraryHandlers:
         return self._run(password, lambda: "✅ 已解锁" if not self.gate.open else "知识库管理未设置密码")
 
 
+class QuizHandlers:
+    def __init__(self, quiz: QuizService):
+        self.quiz = quiz
+
+    def next_question(self, trainee: str = "", scope: str = "all", kinds: list[str] | None = None,
+                      review: bool = False) -> dict:
+        """Pick the next self-test question for a trainee (review: missed and due questions first)."""
+        item = self.quiz.pick(_trainee(trainee), scope or "all", tuple(kinds or KINDS), review)
+        if item is None:
+            return {}
+        return {"id": item.id, "kind": item.kind, "question": item.question, "options": item.options,
+                "source": item.source, "section": item.section}
+
+    def answer(self, trainee: str, item_id: str, answer: str) -> dict:
+        """Grade an answer; returns the verdict, key points hit and missed, reference and passage."""
+        feedback = self.quiz.submit(_trainee(trainee), item_id, answer)
+        return {"verdict": feedback.grade.verdict, "score": feedback.grade.score, "hit": feedback.grade.hit,
+                "missed": feedback.grade.missed, "reference": feedback.item.answer,
+                "passage": feedback.item.passage, "source": feedback.item.source, "box": feedback.box,
+                "progress": self.quiz.progress.scores(_trainee(trainee))}
+
+    def ui_next(self, trainee, scope, kinds, review):
+        item = self.quiz.pick(_trainee(trainee), scope or "all", tuple(kinds or KINDS), review)
+        is_choice = item is not None and item.kind == "choice"
+        options = [f"{letter}. {o}" for letter, o in zip("ABCD", item.options)] if is_choice else []
+        return (views.quiz_question_html(item), item.id if item else "",
+                gr.update(choices=options, value=None, visible=is_choice),
+                gr.update(value="", visible=item is not None and not is_choice), "")
+
+    def ui_submit(self, trainee, item_id, choice, text):
+        if not item_id:
+            return "<div class='kb-pending'>请先点“出一题”。</div>", gr.update()
+        answer = choice.split(". ", 1)[1] if choice else (text or "")
+        try:
+            feedback = self.quiz.submit(_trainee(trainee), item_id, answer)
+        except KeyError:
+            return "<div class='kb-notfound'>知识库已更新，这道题已失效，请重新出题。</div>", gr.update()
+        return views.feedback_html(feedback), views.scores_html(_trainee(trainee),
+                                                                self.quiz.progress.scores(_trainee(trainee)))
+
+    def ui_scores(self, trainee):
+        return views.scores_html(_trainee(trainee), self.quiz.progress.scores(_trainee(trainee)))
+
+
+def _trainee(name: str | None) -> str:
+    return (name or "").strip()[:40] or "学员"
+
+
 def _progress(progress):
     return lambda fraction, message: progress(fraction, desc=message)
 
@@ -142,6 +192,7 @@ def _summary(report, refused: dict[str, str]) -> str:
 
 def build_app(service: Service, settings: Settings) -> gr.Blocks:
     chat = ChatHandlers(service)
+    quiz = QuizHandlers(QuizService(service.retriever, Progress(settings.quiz_db), Grader(service.kb.embedder)))
     library = LibraryHandlers(service, AdminGate(settings.admin_password))
     with gr.Blocks(title="安全知识库问答") as demo:
         gr.Markdown("## 安全知识库问答\n回答只摘录知识库原文，每句后的 [n] 指向来源；知识库里没有的，会直接说没有。")
@@ -192,7 +243,31 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
                          api_visibility="private")
             reindex.click(library.reindex, [password], results, api_name="ui_reindex", api_visibility="private")
             unlock.click(library.unlock, [password], results, api_name="ui_unlock", api_visibility="private")
+        with gr.Tab("自测"):
+            with gr.Row():
+                trainee = gr.Textbox(label="姓名（按姓名保存进度）", value="学员", elem_id="trainee", scale=1)
+                scope = gr.Dropdown(label="范围", choices=quiz.quiz.scopes(), value="all", elem_id="scope", scale=2)
+                kinds = gr.CheckboxGroup(label="题型", choices=[(KIND_NAMES[k], k) for k in KINDS], value=list(KINDS),
+                                         elem_id="kinds", scale=2)
+                review = gr.Checkbox(label="复习模式（错题和到期题优先）", elem_id="review", scale=1)
+            question_view = gr.HTML("<div class='kb-pending'>选择范围和题型，点“出一题”。</div>", elem_id="quiz-question")
+            item_id = gr.State("")
+            choice = gr.Radio(label="选项", choices=[], visible=False, elem_id="quiz-choice")
+            free = gr.Textbox(label="你的答案", lines=3, visible=False, elem_id="quiz-answer")
+            with gr.Row():
+                next_button = gr.Button("出一题", variant="primary", elem_id="quiz-next")
+                submit = gr.Button("提交答案", elem_id="quiz-submit")
+            feedback = gr.HTML(elem_id="quiz-feedback")
+            score_view = gr.HTML(quiz.ui_scores("学员"), elem_id="quiz-score")
+            next_button.click(quiz.ui_next, [trainee, scope, kinds, review], [question_view, item_id, choice, free,
+                                                                             feedback],
+                              api_name="ui_quiz_next", api_visibility="private")
+            submit.click(quiz.ui_submit, [trainee, item_id, choice, free], [feedback, score_view],
+                         api_name="ui_quiz_submit", api_visibility="private")
+            trainee.change(quiz.ui_scores, trainee, score_view, api_name="ui_quiz_scores", api_visibility="private")
         gr.api(chat.ask, api_name="ask")
+        gr.api(quiz.next_question, api_name="quiz_next")
+        gr.api(quiz.answer, api_name="quiz_answer")
         gr.api(library.documents, api_name="documents")
         gr.api(library.remove_document, api_name="remove")
         gr.api(library.reindex_all, api_name="reindex")

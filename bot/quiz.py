@@ -37,7 +37,7 @@ _QUOTE_RUN = re.compile(r"((?:“[^“”]{2,40}”){2,})(\d+|[一二两三四�
 _FIGURE = re.compile(r"(\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)(人|日|小时|万元|亿元|元|天|年|个月|次|册|个|倍|%|百分之[一二三四五六七八九十百]+)")
 _DEFINITION = re.compile(r"(?:[（(][一二三四五六七八九十]+[）)])?(?P<term>[\u4e00-\u9fff]{2,20})，是指(?P<meaning>[^。；]{6,120})")
 _LABEL = re.compile(r"^第?[一二三四五六七八九十百零\d]+[条章节款项]$")
-_CLARIFIES = re.compile(r"(?P<subject>[“”\u4e00-\u9fff]{4,16}?)(?:，|就)?明确了(?P<what>[^。；]{6,80})")
+_CLARIFIES = re.compile(r"(?P<subject>[“”\u4e00-\u9fff]{4,16}?)(?:，这就|，|就)?(?:明确了|要求了)(?P<what>[^。；]{6,80})")
 _SYSTEM = re.compile(r"(?P<subject>[\u4e00-\u9fff]{2,20}?)实行(?P<what>[\u4e00-\u9fff、]{2,30}?制度?)(?=[，。；])")
 _PUNCT = set("，。；：、？！“”（）()《》 \n")
 
@@ -66,7 +66,8 @@ def _where(chunk: Chunk) -> str:
 def _make(kind, chunk, question, answer, options=(), key_points=()) -> QuizItem:
     return QuizItem(id=_item_id(kind, chunk, question), kind=kind, question=question, options=list(options),
                     answer=answer, source=chunk.source, section=" › ".join(chunk.section),
-                    passage=chunk.text, key_points=list(key_points) or [answer], chunk_id=chunk.id)
+                    passage=chunk.text, key_points=list(key_points) or [answer], chunk_id=chunk.id,
+                    title=chunk.title)
 
 
 # --- candidates -------------------------------------------------------------------
@@ -342,3 +343,75 @@ def key_points_of(reference: str) -> list[str]:
     if "；" in reference or "\n" in reference:
         return [p.strip() for p in re.split(r"[；\n]", reference) if p.strip()]
     return _clauses(reference)
+
+
+# --- a trainee's session ----------------------------------------------------------
+
+@dataclass
+class Feedback:
+    item: QuizItem
+    grade: Grade
+    box: int
+
+    def summary(self) -> str:
+        return {"correct": "✅ 正确", "partial": "🟡 部分正确", "wrong": "❌ 错误"}[self.grade.verdict]
+
+
+class QuizService:
+    """Items from the current knowledge base, graded answers and progress, for the page and the CLI."""
+
+    def __init__(self, retriever, progress, grader: Grader | None, seed: int = 7):
+        self.retriever, self.progress, self.grader, self.seed = retriever, progress, grader, seed
+        self._items: dict[str, QuizItem] = {}
+        self._revision = None
+        self.report: GenerationReport | None = None
+
+    def items(self) -> dict[str, QuizItem]:
+        snap = self.retriever.snapshot()
+        if snap.revision != self._revision:
+            items, self.report = generate(snap.chunks, self.seed)
+            self._items, self._revision = {i.id: i for i in items}, snap.revision
+        return self._items
+
+    def scopes(self) -> list[tuple[str, str]]:
+        """(label, value) pairs: everything, each document, each chapter or interview question."""
+        out = [("全部", "all")]
+        sections: dict[str, set[str]] = {}
+        for item in self.items().values():
+            sections.setdefault(item.source, set()).add(item.section.split(" › ")[0] if item.section else "")
+        for source in sorted(sections):
+            out.append((f"文档：{source}", f"doc:{source}"))
+            out += [(f"　{source} › {s[:30]}", f"sec:{source}|{s}") for s in sorted(sections[source]) if s]
+        return out
+
+    def pick(self, trainee: str, scope: str = "all", kinds=KINDS, review: bool = False) -> QuizItem | None:
+        candidates = [i for i in self.items().values() if i.kind in kinds and _in_scope(i, scope)]
+        if not candidates:
+            return None
+        if review:
+            order = {item_id: n for n, item_id in enumerate(self.progress.review_order(trainee))}
+            due = sorted((i for i in candidates if i.id in order), key=lambda i: order[i.id])
+            if due:
+                return due[0]
+        seen = self.progress.seen(trainee)
+        fresh = sorted((i for i in candidates if i.id not in seen), key=lambda i: i.id) or candidates
+        return random.Random(f"{self.seed}:{trainee}:{len(seen)}").choice(fresh)
+
+    def submit(self, trainee: str, item_id: str, answer: str) -> Feedback:
+        item = self.items().get(item_id)
+        if item is None:
+            raise KeyError(f"question {item_id} no longer exists (the knowledge base changed)")
+        grade = self.grader.grade(item, answer)
+        box = self.progress.record(trainee, item, grade.verdict, grade.score, answer)
+        return Feedback(item, grade, box)
+
+
+def _in_scope(item: QuizItem, scope: str) -> bool:
+    if scope == "all":
+        return True
+    if scope.startswith("doc:"):
+        return item.source == scope[4:]
+    if scope.startswith("sec:"):
+        source, _, section = scope[4:].partition("|")
+        return item.source == source and (item.section == section or item.section.startswith(section + " › "))
+    return False

@@ -65,6 +65,7 @@ class QuizItem:
     passage: str
     key_points: list[str] = field(default_factory=list)
     chunk_id: str = ""
+    title: str = ""
 
     def export(self) -> dict:
         return {k: getattr(self, k) for k in ("id", "kind", "question", "options", "answer", "source",

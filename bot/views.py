@@ -22,6 +22,10 @@ CSS = """
 .kb-passage mark {background: #ffe98a;}
 a.cite {text-decoration: none; font-weight: 600; color: #1d4fd8; cursor: pointer;}
 .kb-pending {color: #777;}
+.kb-quiz {font-size: 1.05em; line-height: 1.7; white-space: pre-wrap;}
+.kb-verdict {font-size: 1.15em; font-weight: 600; margin: .3em 0;}
+.kb-correct {color: #107c10;} .kb-partial {color: #a86b00;} .kb-wrong {color: #c50f1f;}
+.kb-table td, .kb-table th {padding: .15em .6em; border-bottom: 1px solid #ddd;}
 """
 
 # Clicking a marker [n] opens its source right below the answer, keeping the conversation.
@@ -80,3 +84,46 @@ def conversation_html(turns: list[Answer]) -> str:
         return ('<div class="kb-pending">请在下方输入问题，例如：“三个必须”具体指什么？'
                 "答案只引用知识库原文，每句后标注来源编号。</div>")
     return "".join(answer_html(i, a) for i, a in enumerate(turns))
+
+
+VERDICT = {"correct": ("✅ 正确", "kb-correct"), "partial": ("🟡 部分正确", "kb-partial"), "wrong": ("❌ 错误", "kb-wrong")}
+KIND_LABEL = {"enumeration": "列举题", "blank": "填空题", "choice": "选择题", "short": "简答题"}
+
+
+def quiz_question_html(item) -> str:
+    if item is None:
+        return "<div class='kb-pending'>这个范围里没有题目，换一个范围或题型试试。</div>"
+    return (f"<div class='kb-quiz'><b>【{KIND_LABEL[item.kind]}】</b>{escape(item.question)}"
+            f"<br><small>出处：《{escape(item.title)}》{escape(item.section)}</small></div>")
+
+
+def feedback_html(feedback) -> str:
+    grade, item = feedback.grade, feedback.item
+    word, css = VERDICT[grade.verdict]
+    rows = [f"<div class='kb-verdict {css}'>{word}</div>"]
+    if item.kind in ("enumeration", "short"):
+        if grade.hit:
+            rows.append("<div>答到的要点：" + "；".join(escape(p) for p in grade.hit) + "</div>")
+        if grade.missed:
+            rows.append("<div>漏掉的要点：" + "；".join(escape(p) for p in grade.missed) + "</div>")
+    rows.append(f"<div><b>参考答案：</b>{escape(item.answer)}</div>")
+    passage = escape(item.passage)
+    marks = item.key_points
+    if item.kind in ("blank", "choice"):   # the whole sentence, not the first place the word occurs
+        marks = [item.question.split("：", 1)[1].replace("____", item.answer)]
+    for point in sorted(set(marks), key=len, reverse=True):
+        if escape(point) in passage:
+            passage = passage.replace(escape(point), f"<mark>{escape(point)}</mark>", 1)
+    rows.append(f"<details open><summary>出处：《{escape(item.title)}》{escape(item.section)}</summary>"
+                f"<div class='kb-passage'>{passage}</div></details>")
+    return "<div class='kb-feedback'>" + "".join(rows) + "</div>"
+
+
+def scores_html(trainee: str, scores: dict) -> str:
+    if not scores["answered"]:
+        return f"<div class='kb-pending'>{escape(trainee)}：还没有答题记录。</div>"
+    rows = "".join(f"<tr><td>{escape(r['name'])}</td><td>{r['answered']}</td><td>{r['correct']}</td>"
+                   f"<td>{r['score']:.0%}</td></tr>" for r in scores["by_document"])
+    return (f"<div id='kb-score'><b>{escape(trainee)}</b>：已答 <span class='kb-answered'>{scores['answered']}</span> 题，"
+            f"答对 <span class='kb-right'>{scores['correct']}</span> 题，得分率 {scores['score']:.0%}"
+            f"<table class='kb-table'><tr><th>文档</th><th>已答</th><th>答对</th><th>得分率</th></tr>{rows}</table></div>")

@@ -71,3 +71,13 @@ def test_upload_then_ask_about_it(client, tmp_path, app_server):
     message = client.predict("危险化学品仓库安全管理制度.docx", "test-secret", api_name="/remove")
     assert "已删除" in message
     assert not (app_server.data / "危险化学品仓库安全管理制度.docx").exists()
+
+
+def test_quiz_through_the_api(client):
+    question = client.predict("接口学员", "doc:应急局局长安全访谈稿.docx", ["enumeration"], False, api_name="/quiz_next")
+    assert question["kind"] == "enumeration" and question["source"] == "应急局局长安全访谈稿.docx"
+    result = client.predict("接口学员", question["id"], "不知道", api_name="/quiz_answer")
+    assert result["verdict"] == "wrong" and result["missed"] and result["passage"]
+    assert result["progress"]["answered"] == 1 and result["progress"]["correct"] == 0
+    review = client.predict("接口学员", "doc:应急局局长安全访谈稿.docx", ["enumeration"], True, api_name="/quiz_next")
+    assert review["id"] == question["id"]      # the miss comes back first in review mode

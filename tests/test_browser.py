@@ -78,3 +78,37 @@ def test_markup_in_a_question_is_shown_as_text(page):
 def test_clear_conversation(page):
     page.click("#clear")
     expect(page.locator(".kb-turn")).to_have_count(0, timeout=10_000)
+
+
+def test_quiz_right_then_wrong_and_the_score_changes(page, service):
+    from bot.quiz import generate
+
+    answers = {i.question: i.answer for i in generate(service.retriever.snapshot().chunks, seed=7)[0]}
+    page.get_by_role("tab", name="自测").click()
+    page.fill("#trainee input, #trainee textarea", "浏览器学员")
+    for label in ("列举", "填空", "简答"):                         # choice questions only
+        page.locator("#kinds").get_by_label(label).uncheck()
+
+    def next_question():
+        page.click("#quiz-next")
+        text = page.locator("#quiz-question .kb-quiz")
+        expect(text).to_be_visible(timeout=30_000)
+        question = text.inner_text().split("】", 1)[1].split("\n出处")[0].strip()
+        return question, answers[question]
+
+    question, answer = next_question()
+    page.locator("#quiz-choice label").filter(has_text=answer).first.click()
+    page.click("#quiz-submit")
+    expect(page.locator("#quiz-feedback")).to_contain_text("正确", timeout=30_000)
+    expect(page.locator("#quiz-feedback")).to_contain_text(f"参考答案：{answer}")
+    expect(page.locator("#quiz-score .kb-answered")).to_have_text("1")
+    expect(page.locator("#quiz-score .kb-right")).to_have_text("1")
+
+    question, answer = next_question()
+    page.locator("#quiz-choice label").filter(has_not_text=answer).first.click()
+    page.click("#quiz-submit")
+    expect(page.locator("#quiz-feedback")).to_contain_text("错误", timeout=30_000)
+    expect(page.locator("#quiz-feedback")).to_contain_text("出处")
+    expect(page.locator("#quiz-score .kb-answered")).to_have_text("2")
+    expect(page.locator("#quiz-score .kb-right")).to_have_text("1")
+    page.screenshot(path=str(ARTIFACTS / "quiz.png"), full_page=True)
