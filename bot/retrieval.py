@@ -71,8 +71,10 @@ class Relevance:
 
 
 class Retriever:
-    def __init__(self, kb, refresh_seconds: float = 2.0, fusion: str = "weighted", dense_weight: float = 0.5):
+    def __init__(self, kb, refresh_seconds: float = 2.0, fusion: str = "weighted", dense_weight: float = 0.5,
+                 mode: str = "hybrid"):
         self.kb = kb
+        self.mode = mode  # "hybrid", or "dense" / "bm25" alone (for comparisons)
         self.dense_weight = dense_weight
         self.refresh_seconds = refresh_seconds
         self.fusion = fusion
@@ -91,7 +93,8 @@ class Retriever:
                 self._checked = now
             return self._snapshot
 
-    def search(self, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
+    def search(self, query: str, k: int = 5, mode: str | None = None) -> list[Hit]:
+        mode = mode or self.mode
         snap = self.snapshot()
         if not snap.chunks:
             return []
@@ -158,7 +161,8 @@ class Retriever:
             return Relevance(False, 0.0, 0.0, "no such article")
         dense = max((h.dense or 0.0) for h in hits[:3])
         coverage = word_coverage(query, hits[:3])
-        found = coverage >= settings.min_coverage and dense >= settings.min_dense
+        dense_ok = dense >= settings.min_dense or self.mode == "bm25"   # BM25 alone has no dense score
+        found = coverage >= settings.min_coverage and dense_ok
         return Relevance(found, coverage, dense, f"coverage {coverage:.2f}, dense {dense:.3f}")
 
     def _asks_missing_article(self, query: str) -> bool:

@@ -9,6 +9,7 @@ the job. A file that fails to load is reported and its previous version kept.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 import os
 import time
@@ -24,7 +25,8 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 CHUNKER_VERSION = "1"
-EMBED_BATCH = 16
+# sentence-transformers sorts a call's texts by length before batching, so larger calls pad less
+EMBED_BATCH = 128
 Progress = Callable[[float, str], None]
 
 
@@ -111,15 +113,16 @@ def ingest(settings: Settings, embedder, store, *, files: list[Path] | None = No
 
 def _ingest_file(settings, embedder, store, path, known, by_hash, config, report, progress) -> None:
     source = path.name
+    previous = known.get(source)
+    # An unchanged file is recognised by its hash alone, without parsing it again.
+    if previous and previous.config == config and _sha256(path) == previous.sha256:
+        report.unchanged.append(source)
+        return
     try:
         doc = load(path, source=source, max_bytes=settings.max_file_mb * 1_000_000, max_chars=settings.max_chars)
     except LoadError as exc:
         report.failed[source] = str(exc).removeprefix(f"{source}: ")
         log.warning("ingest: %s", exc)
-        return
-    previous = known.get(source)
-    if previous and previous.sha256 == doc.sha256 and previous.config == config:
-        report.unchanged.append(source)
         return
     twin = by_hash.get(doc.sha256)
     if twin and twin != source:
@@ -142,6 +145,13 @@ def _ingest_file(settings, embedder, store, path, known, by_hash, config, report
     by_hash[doc.sha256] = source
     report.chunks_embedded += len(fresh)
     (report.updated if previous else report.added).append(source)
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def remove(store, source: str) -> None:

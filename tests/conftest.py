@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("KB_THREADS", "2")
 
+from ingest.chroma_server import ChromaServer, free_port  # noqa: E402
 from ingest.embedding import Embedder  # noqa: E402
 from ingest.kb import KnowledgeBase  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
@@ -25,12 +25,6 @@ DATA = ROOT / "data"
 CORPUS = ROOT.parent / "shared" / "corpus"
 EVAL = ROOT / "eval" / "questions.jsonl"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -76,36 +70,9 @@ def service(shipped_kb):
     return Service(shipped_kb, retriever, Answerer(shipped_kb, retriever))
 
 
-class ChromaServer:
-    def __init__(self, path: Path):
-        self.path = path
-        self.port = free_port()
-        self.process = None
-
-    def start(self) -> None:
-        chroma = Path(sys.executable).parent / "chroma"
-        self.process = subprocess.Popen(
-            [str(chroma), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("chroma run did not start within 60 s")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
-
-
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
-    server = ChromaServer(tmp_path_factory.mktemp("chroma-server"))
-    server.start()
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server")).start()
     yield server
     server.stop()
 

@@ -1,0 +1,352 @@
+"""python -m bench [--quick] — quality and speed, written to bench/results.md and bench/latency.png.
+
+Quality: the evaluation set through our pipeline, BM25 only, dense only, the tutorial pipeline
+and the tutorial splitter with our embedder. Speed: warm ask latency split into retrieval and
+composition, cold start, the app's peak memory, ingestion against the raw encode rate at 1 and
+2 threads, cost at 1k/10k/100k chunks in embedded Chroma and a Chroma server, and 1/4/16
+concurrent gradio_client users. --quick uses smaller sizes so CI can run it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+HERE = ROOT / "bench"
+WORK = HERE / "work"
+EVAL = ROOT / "eval" / "questions.jsonl"
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def percentile(values, q) -> float:
+    return round(float(np.percentile(values, q)), 1) if values else 0.0
+
+
+# --- quality -----------------------------------------------------------------------
+
+def quality(kb, data_dir) -> list[dict]:
+    from bot.eval import evaluate, read_questions
+
+    from .pipelines import Tutorial, minilm, ours
+
+    questions = read_questions(EVAL)
+    rows = []
+    for name, pipeline in [("this project (hybrid)", ours(kb)), ("BM25 only", ours(kb, "bm25")),
+                           ("dense only (e5)", ours(kb, "dense"))]:
+        log(f"quality: {name}")
+        summary, _ = evaluate(pipeline, questions)
+        rows.append({"pipeline": name, **summary})
+    encode_passages, encode_query = minilm()
+    log("quality: tutorial pipeline (splitter 1000/200, all-MiniLM-L6-v2, top 4)")
+    summary, _ = evaluate(Tutorial(data_dir, encode_passages, encode_query), questions)
+    rows.append({"pipeline": "tutorial: splitter 1000/200 + all-MiniLM-L6-v2", **summary})
+    log("quality: tutorial splitter + e5")
+    e5 = Tutorial(data_dir, lambda texts: kb.embedder.passages(list(texts)), kb.embedder.query)
+    summary, _ = evaluate(e5, questions)
+    rows.append({"pipeline": "tutorial splitter 1000/200 + e5 (ours)", **summary})
+    return rows
+
+
+# --- speed -------------------------------------------------------------------------
+
+def warm_latency(kb) -> dict:
+    from bot.answer import Answerer, contextualize
+    from bot.eval import read_questions
+    from bot.retrieval import Retriever
+
+    retriever = Retriever(kb)
+    answerer = Answerer(kb, retriever)
+    questions = [q["question"] for q in read_questions(EVAL)]
+    answerer.ask(questions[0])
+    retrieval, compose, total = [], [], []
+    for q in questions:
+        t0 = time.perf_counter()
+        query = contextualize(q, None)
+        hits = retriever.search(query, 5)
+        relevance = retriever.relevance(query, hits)
+        t1 = time.perf_counter()
+        if relevance.found:
+            answerer.compose(q, query, hits)
+        t2 = time.perf_counter()
+        retrieval.append((t1 - t0) * 1000)
+        compose.append((t2 - t1) * 1000)
+        total.append((t2 - t0) * 1000)
+    return {"questions": len(questions), "total_p50_ms": percentile(total, 50), "total_p95_ms": percentile(total, 95),
+            "retrieval_p50_ms": percentile(retrieval, 50), "retrieval_p95_ms": percentile(retrieval, 95),
+            "compose_p50_ms": percentile(compose, 50), "compose_p95_ms": percentile(compose, 95)}
+
+
+def cold_start_cli(store: Path) -> float:
+    env = {**os.environ, "KB_STORE_DIR": str(store), "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bot", "ask", "“三个必须”具体指什么？"], env=env, cwd=ROOT,
+                   capture_output=True, check=True, timeout=600)
+    return round(time.perf_counter() - started, 1)
+
+
+def ingest_rate(threads: int) -> dict:
+    """Run in a child process: thread pools are fixed at the first torch import."""
+    out = subprocess.run([sys.executable, "-m", "bench", "_ingest_rate", str(threads)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=3600, env={**os.environ, "KB_THREADS": str(threads),
+                                                       "OMP_NUM_THREADS": str(threads), "PYTHONPATH": str(ROOT)})
+    if out.returncode:
+        raise RuntimeError(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _ingest_rate_child(threads: int) -> None:
+    from ingest.chunking import chunk_document
+    from ingest.kb import KnowledgeBase
+    from ingest.loaders import load
+    from ingest.pipeline import kb_files
+    from ingest.settings import Settings
+
+    root = WORK / f"rate-{threads}"
+    shutil.rmtree(root, ignore_errors=True)
+    settings = replace(Settings.from_env(), store_dir=root / "store", threads=threads)
+    kb = KnowledgeBase(settings)
+    texts = [c.embedding_text() for p in kb_files(settings.data_dir)
+             for c in chunk_document(load(p), settings.chunk_chars, settings.overlap_sentences)]
+    kb.embedder.passages(texts[:16])
+    started = time.perf_counter()
+    kb.embedder.passages(texts)
+    raw = len(texts) / (time.perf_counter() - started)
+    started = time.perf_counter()
+    report = kb.ingest()
+    e2e = report.chunks_embedded / (time.perf_counter() - started)
+    shutil.rmtree(root, ignore_errors=True)
+    print(json.dumps({"threads": threads, "chunks": len(texts), "raw_encode_per_s": round(raw, 2),
+                      "ingest_per_s": round(e2e, 2), "ratio": round(e2e / raw, 3)}))
+
+
+# --- the running app -----------------------------------------------------------------
+
+class App:
+    def __init__(self, store: Path, port: int):
+        self.url = f"http://127.0.0.1:{port}/"
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port), "--store",
+                                         str(store)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+
+    def first_answer_s(self) -> float:
+        from gradio_client import Client
+
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            try:
+                Client(self.url, verbose=False).predict("三个必须的具体内容是什么？", None, api_name="/ask")
+                return round(time.perf_counter() - self.started, 1)
+            except Exception:  # noqa: BLE001 - not up yet
+                time.sleep(0.5)
+        raise RuntimeError("the app did not answer within 600 s")
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+        return 0.0
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def concurrency(app: App, users: int, per_user: int, questions: list[str]) -> dict:
+    from gradio_client import Client
+
+    latencies, failures = [], []
+    lock = threading.Lock()
+
+    def user(n: int):
+        client = Client(app.url, verbose=False)
+        for i in range(per_user):
+            question = questions[(n * per_user + i) % len(questions)]
+            started = time.perf_counter()
+            try:
+                data = client.predict(question, None, api_name="/ask")
+                assert "answer" in data
+                with lock:
+                    latencies.append((time.perf_counter() - started) * 1000)
+            except Exception as exc:  # noqa: BLE001 - counted, reported
+                with lock:
+                    failures.append(repr(exc))
+
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    return {"users": users, "requests": len(latencies) + len(failures), "failures": len(failures),
+            "throughput_per_s": round(len(latencies) / wall, 2), "p50_ms": percentile(latencies, 50),
+            "p95_ms": percentile(latencies, 95)}
+
+
+# --- report ------------------------------------------------------------------------
+
+def table(rows: list[dict], columns: list[str]) -> str:
+    head = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n"
+    return head + "".join("| " + " | ".join(str(r.get(c, "")) for c in columns) + " |\n" for r in rows)
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), "0")
+    import torch
+    return (f"{cpu}, {os.cpu_count()} cores, {int(mem) / 1e6:.0f} GB RAM; Python {platform.python_version()}, "
+            f"torch {torch.__version__}, {platform.platform()}")
+
+
+def plot(scale_rows: list[dict], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for mode, style in (("embedded", "o-"), ("server", "s--")):
+        rows = [r for r in scale_rows if r["mode"] == mode]
+        if rows:
+            x = [r["chunks"] for r in rows]
+            ax.plot(x, [r["retrieval_p50_ms"] for r in rows], style, label=f"{mode} p50")
+            ax.plot(x, [r["retrieval_p95_ms"] for r in rows], style, alpha=0.5, label=f"{mode} p95")
+    ax.axhline(150, color="grey", linestyle=":", label="target p50 at 100k")
+    ax.set_xscale("log")
+    ax.set_xlabel("chunks in the knowledge base")
+    ax.set_ylabel("retrieval latency (ms)")
+    ax.set_title("Hybrid retrieval latency against corpus size")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["_ingest_rate"]:
+        _ingest_rate_child(int(argv[1]))
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="small sizes (CI)")
+    parser.add_argument("--out", type=Path, default=HERE / "results.md")
+    args = parser.parse_args(argv)
+
+    from bot.eval import read_questions
+    from ingest.chroma_server import ChromaServer, free_port
+    from ingest.embedding import limit_threads
+    from ingest.kb import KnowledgeBase
+    from ingest.settings import Settings
+
+    limit_threads(1)
+    from . import scale
+
+    sizes = [1000] if args.quick else [1000, 10_000, 100_000]
+    users = [1, 4] if args.quick else [1, 4, 16]
+    WORK.mkdir(parents=True, exist_ok=True)
+    store = WORK / "store"
+    shutil.rmtree(store, ignore_errors=True)
+    settings = replace(Settings.from_env(), store_dir=store)
+    kb = KnowledgeBase(settings)
+    log("ingesting data/ into a fresh bench store")
+    kb.ingest()
+
+    results: dict = {"machine": machine(), "quick": args.quick}
+    results["quality"] = quality(kb, settings.data_dir)
+    log("warm latency")
+    results["warm"] = warm_latency(kb)
+    log("ingestion rate at 1 and 2 threads")
+    results["ingest"] = [ingest_rate(1), ingest_rate(2)]
+
+    questions = [q["question"] for q in read_questions(EVAL)]
+    got = kb.store.chunks.get(include=["documents", "embeddings"])
+    base = list(zip(got["documents"], np.asarray(got["embeddings"], dtype=np.float32)))
+    sentences = sorted({s.strip() for text, _ in base for s in scale.split_sentences(text) if 12 <= len(s) <= 160})
+    results["scale"] = []
+    server = ChromaServer(WORK / "chroma-server").start()
+    try:
+        for n in sizes:
+            for srv in (None, server):
+                log(f"scale: {n} chunks, {'server' if srv else 'embedded'}")
+                results["scale"].append(scale.run_size(settings, kb.embedder, base, sentences, n, WORK,
+                                                       questions[:40], srv))
+    finally:
+        server.stop()
+
+    log("cold start and the running app")
+    results["cold_cli_s"] = cold_start_cli(store)
+    del kb
+    app = App(store, port=free_port())
+    try:
+        results["cold_app_s"] = app.first_answer_s()
+        results["concurrency"] = [concurrency(app, u, 6 if args.quick else 8, questions) for u in users]
+        results["app_peak_rss_mb"] = app.peak_rss_mb()
+    finally:
+        app.stop()
+
+    png = args.out.with_name("latency.png")
+    plot(results["scale"], png)
+    args.out.write_text(render(results, png.name), encoding="utf-8")
+    (args.out.with_suffix(".json")).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    shutil.rmtree(WORK, ignore_errors=True)
+    log(f"wrote {args.out} and {png}")
+    return 0
+
+
+def render(r: dict, png: str) -> str:
+    q_cols = ["pipeline", "hit@1", "hit@3", "hit@5", "mrr", "evidence_in_answer", "refusal_accuracy",
+              "false_refusal_rate", "latency_p50_ms"]
+    s_cols = ["mode", "chunks", "ingest_s", "ingest_chunks_per_s", "reingest_s", "store_mb", "snapshot_s",
+              "bm25_build_s", "bm25_mb", "retrieval_p50_ms", "retrieval_p95_ms"]
+    return f"""# Benchmarks
+
+Re-run with `make bench` (or `python -m bench`; `--quick` for the small sizes CI runs).
+{"**This is a --quick run (small sizes).**" if r["quick"] else ""}
+
+Machine: {r["machine"]}
+
+## Answer quality on eval/questions.jsonl
+
+{table(r["quality"], q_cols)}
+The tutorial pipelines never refuse, so their refusal accuracy is 0 and their "answer" is four raw chunks.
+
+## Warm `ask` latency (in process, {r["warm"]["questions"]} questions, 1 thread)
+
+{table([r["warm"]], list(r["warm"]))}
+Cold start: `python -m bot ask` from a new process {r["cold_cli_s"]} s; the app from launch to its first
+answer {r["cold_app_s"]} s. Peak RSS of the app after the load test: {r["app_peak_rss_mb"]} MB.
+
+## Ingestion: end to end against the embedder's raw encode rate (same chunks)
+
+{table(r["ingest"], list(r["ingest"][0]))}
+## Scale (synthetic corpora of real sentences; vectors mixed from real e5 vectors, see bench/scale.py)
+
+{table(r["scale"], s_cols)}
+![latency against corpus size]({png})
+
+## Concurrent users through gradio_client
+
+{table(r["concurrency"], list(r["concurrency"][0]))}
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
