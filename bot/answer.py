@@ -120,7 +120,10 @@ class Answerer:
         yield answer, hits
 
     def prepare(self, question: str) -> tuple[str, str]:
+        """Collapse whitespace, cut an over-long question (with a notice); nothing askable → ""."""
         question = re.sub(r"\s+", " ", question or "").strip()
+        if not re.search(r"[^\W_]", question):       # only punctuation, symbols or emoji
+            return "", ""
         limit = self.kb.settings.max_question_chars
         if len(question) > limit:
             return question[:limit], CUT_NOTICE.format(limit=limit)

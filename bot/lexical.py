@@ -18,9 +18,7 @@ def tokens(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).lower()
     out: list[str] = []
     for run in _RUN.findall(text):
-        if run[0].isascii():
-            out.append(run)
-        elif len(run) == 1:
+        if run[0].isascii() or len(run) == 1:
             out.append(run)
         else:
             out += [run[i:i + 2] for i in range(len(run) - 1)]

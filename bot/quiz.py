@@ -77,7 +77,7 @@ def enumeration_candidates(chunk: Chunk) -> list[QuizItem]:
     lines = chunk.text.split("\n")
     for i, line in enumerate(lines):
         lead = _LEAD.search(line)
-        listed = [_ITEM_LINE.sub("", l).rstrip("；;。") for l in lines[i + 1:] if _ITEM_LINE.match(l)]
+        listed = [_ITEM_LINE.sub("", x).rstrip("；;。") for x in lines[i + 1:] if _ITEM_LINE.match(x)]
         if not lead or len(listed) < 2:
             continue
         ask = re.sub(r"^第[一二三四五六七八九十百零]+条\s*", "", lead.group("lead"))

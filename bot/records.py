@@ -37,7 +37,7 @@ class Answer:
     unavailable: bool = False  # the store could not be reached
 
     @classmethod
-    def from_json(cls, data: dict) -> "Answer":
+    def from_json(cls, data: dict) -> Answer:
         fields = {k: v for k, v in data.items() if k not in ("citations", "related")}
         return cls(**fields, citations=[Citation(**c) for c in data.get("citations", [])],
                    related=[Citation(**c) for c in data.get("related", [])])

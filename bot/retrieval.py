@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from ingest.numerals import CHINESE_NUMERAL_CHARS, from_chinese
 from ingest.records import Chunk
@@ -52,7 +52,7 @@ class Snapshot:
     titles: list[str]
 
     @classmethod
-    def build(cls, store, revision: str) -> "Snapshot":
+    def build(cls, store, revision: str) -> Snapshot:
         lists = store.document_chunk_ids()
         ids = [i for source in sorted(lists) for i in lists[source]]
         chunks = store.get_chunks(ids)
@@ -190,7 +190,7 @@ def content_words(text: str) -> list[str]:
             if w not in STOP_WORDS and re.search(r"[\u4e00-\u9fff]", w)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _general_frequencies() -> tuple[dict, int]:
     import jieba
 

@@ -20,7 +20,7 @@ class ChromaServer:
         self.port = port or free_port()
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60.0) -> "ChromaServer":
+    def start(self, timeout: float = 60.0) -> ChromaServer:
         chroma = Path(sys.executable).parent / "chroma"
         self.process = subprocess.Popen(
             [str(chroma), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],

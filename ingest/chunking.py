@@ -41,12 +41,18 @@ class _Unit:
     path: tuple[str, ...]
     article: str | None
     lines: list[str] = field(default_factory=list)
+    heading_only: bool = False
 
 
 def chunk_document(doc: Document, max_chars: int = 400, overlap: int = 1) -> list[Chunk]:
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
-    for unit in _units(doc):
+    units = list(_units(doc))
+    # A heading with nothing under it is content too; one with sections below lives in their paths.
+    parents = {u.path[:i] for u in units if not u.heading_only for i in range(1, len(u.path) + 1)}
+    for unit in units:
+        if unit.heading_only and unit.path in parents:
+            continue
         text = "\n".join(unit.lines)
         for piece in split_text(text, max_chars, overlap):
             key = "\x1f".join((doc.source, *unit.path, piece))
@@ -73,6 +79,8 @@ def _units(doc: Document):
             continue
         if unit.lines:
             yield unit
+        elif unit.path:
+            yield _Unit(unit.path, unit.article, [unit.path[-1]], heading_only=True)
         while stack and stack[-1][0] >= rank:
             stack.pop()
         if article:
@@ -83,6 +91,8 @@ def _units(doc: Document):
             unit = _Unit(tuple(h for _, h in stack), _current_article(stack))
     if unit.lines:
         yield unit
+    elif unit.path:
+        yield _Unit(unit.path, unit.article, [unit.path[-1]], heading_only=True)
 
 
 def _current_article(stack) -> str | None:

@@ -23,7 +23,7 @@ class LoadError(ValueError):
 
 
 def load(path: Path, *, source: str | None = None, max_bytes: int | None = None,
-         max_chars: int | None = None) -> Document:
+         max_chars: int | None = None, max_pages: int | None = None) -> Document:
     path = Path(path)
     source = source or path.name
     suffix = path.suffix.lower()
@@ -39,7 +39,8 @@ def load(path: Path, *, source: str | None = None, max_bytes: int | None = None,
     if not data.strip():
         raise LoadError(f"{source}: the file is empty")
     reader = {".docx": _docx_blocks, ".pdf": _pdf_blocks, ".txt": _txt_blocks, ".md": _md_blocks}[suffix]
-    title, blocks = reader(path, data, source, max_bytes)
+    limits = {"max_bytes": max_bytes, "max_pages": max_pages}
+    title, blocks = reader(path, data, source, limits)
     blocks = [b for b in blocks if b.text.strip()]
     if not blocks:
         raise LoadError(f"{source}: no text found in the file")
@@ -76,7 +77,7 @@ def _mostly_printable(text: str) -> bool:
     return bad <= len(sample) * 0.01
 
 
-def _txt_blocks(path, data, source, _max):
+def _txt_blocks(path, data, source, _limits):
     title, text = cleaning.clean_extracted(decode_text(data, source))
     text = cleaning.break_enumerations(cleaning.normalize_punctuation(text))
     return title, [Block("paragraph", line.strip()) for line in text.split("\n")]
@@ -86,7 +87,7 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
 
 
-def _md_blocks(path, data, source, _max):
+def _md_blocks(path, data, source, _limits):
     text = decode_text(data, source)
     blocks, title, header = [], None, None
     for line in text.splitlines():
@@ -120,7 +121,7 @@ def _row_text(header: list[str], cells: list[str]) -> str:
 
 # --- PDF ------------------------------------------------------------------------
 
-def _pdf_blocks(path, data, source, _max):
+def _pdf_blocks(path, data, source, limits):
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -128,6 +129,9 @@ def _pdf_blocks(path, data, source, _max):
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
             raise LoadError(f"{source}: the PDF is password-protected; save an unprotected copy")
+        if limits["max_pages"] is not None and len(reader.pages) > limits["max_pages"]:
+            raise LoadError(f"{source}: {len(reader.pages)} pages is over the {limits['max_pages']}-page limit "
+                            "(KB_MAX_PAGES); split the file")
         pages = [page.extract_text() or "" for page in reader.pages]
     except LoadError:
         raise
@@ -162,11 +166,11 @@ def check_zip(path: Path, source: str, max_bytes: int | None) -> None:
                         f"({max_bytes * 20 / 1e6:.0f} MB, 20× KB_MAX_FILE_MB)")
 
 
-def _docx_blocks(path, data, source, max_bytes):
+def _docx_blocks(path, data, source, limits):
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
-    check_zip(path, source, max_bytes)
+    check_zip(path, source, limits["max_bytes"])
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:

@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 from .chunking import chunk_document
@@ -98,7 +98,7 @@ def ingest(settings: Settings, embedder, store, *, files: list[Path] | None = No
         for n, path in enumerate(files):
             progress(n / max(len(files), 1), f"{path.name}")
             _ingest_file(settings, embedder, store, path, known, by_hash, config, report,
-                         lambda f, m: progress((n + f) / max(len(files), 1), m))
+                         lambda f, m, n=n: progress((n + f) / max(len(files), 1), m))
         if prune and whole_folder:
             present = {p.name for p in files}
             for source in sorted(set(known) - present):
@@ -119,7 +119,8 @@ def _ingest_file(settings, embedder, store, path, known, by_hash, config, report
         report.unchanged.append(source)
         return
     try:
-        doc = load(path, source=source, max_bytes=settings.max_file_mb * 1_000_000, max_chars=settings.max_chars)
+        doc = load(path, source=source, max_bytes=settings.max_file_mb * 1_000_000, max_chars=settings.max_chars,
+                   max_pages=settings.max_pages)
     except LoadError as exc:
         report.failed[source] = str(exc).removeprefix(f"{source}: ")
         log.warning("ingest: %s", exc)
@@ -138,7 +139,7 @@ def _ingest_file(settings, embedder, store, path, known, by_hash, config, report
         store.add_chunks(part, embedder.passages([c.embedding_text() for c in part]))
     store.update_metadata([c for c in chunks if c.id in have])
     record = DocRecord(source=source, title=doc.title, sha256=doc.sha256, size=doc.size, chunks=len(chunks),
-                       ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), config=config)
+                       ingested_at=datetime.now(UTC).isoformat(timespec="seconds"), config=config)
     store.commit_document(record, ids)
     stale = store.ids_of_source(source) - set(ids)
     store.delete_chunks(stale)

@@ -54,7 +54,7 @@ class Chunk:
         return meta
 
     @classmethod
-    def from_store(cls, id: str, text: str, meta: dict) -> "Chunk":
+    def from_store(cls, id: str, text: str, meta: dict) -> Chunk:
         section = tuple(s for s in meta.get("section", "").split(" › ") if s)
         return cls(id=id, source=meta["source"], title=meta["title"], section=section,
                    article=meta.get("article"), article_no=meta.get("article_no"),
@@ -104,6 +104,6 @@ class DocRecord:
                 "ingested_at": self.ingested_at, "config": self.config}
 
     @classmethod
-    def from_store(cls, source: str, meta: dict) -> "DocRecord":
+    def from_store(cls, source: str, meta: dict) -> DocRecord:
         return cls(source=source, title=meta["title"], sha256=meta["sha256"], size=int(meta["size"]),
                    chunks=int(meta["chunks"]), ingested_at=meta["ingested_at"], config=meta.get("config", ""))

@@ -63,6 +63,7 @@ class Settings:
     threads: int
     max_file_mb: int
     max_chars: int
+    max_pages: int
     max_question_chars: int
     top_k: int
     min_coverage: float
@@ -73,7 +74,7 @@ class Settings:
     admin_password: str | None = field(repr=False)
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
+    def from_env(cls, **overrides) -> Settings:
         var = Path(_env("KB_VAR_DIR", str(ROOT / "var")))
         settings = cls(
             data_dir=Path(_env("KB_DATA_DIR", str(ROOT / "data"))),
@@ -88,6 +89,7 @@ class Settings:
             threads=_int("KB_THREADS", 1),
             max_file_mb=_int("KB_MAX_FILE_MB", 20),
             max_chars=_int("KB_MAX_CHARS", 2_000_000),
+            max_pages=_int("KB_MAX_PAGES", 1000),
             max_question_chars=_int("KB_MAX_QUESTION_CHARS", 500),
             top_k=_int("KB_TOP_K", 5),
             # Calibrated for the bundled e5 on eval/questions.jsonl; another embedder needs its own.
