@@ -15,6 +15,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from ingest.pipeline import IngestBusy  # noqa: E402
+from ingest.store import StoreWriteError  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
 
 from . import views  # noqa: E402
@@ -93,6 +94,9 @@ class LibraryHandlers:
             message = f"❌ {exc}（多次输错会变慢）"
         except IngestBusy:
             message = "⏳ 另一个入库任务正在进行，请稍后再试。"
+        except StoreWriteError as exc:
+            log.error("%s", exc)
+            message = "❌ 写入知识库失败（磁盘已满或没有写权限？），已入库的内容没有受影响。请检查后重试。"
         names = [r[0] for r in self.rows()] if self.gate.open or not message.startswith("❌") else []
         table = self.rows() if names or self.gate.open else []
         return message, table, gr.update(choices=names, value=None)

@@ -82,10 +82,10 @@ class Retriever:
         self._checked = 0.0
         self._lock = threading.Lock()
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, force: bool = False) -> Snapshot:
         with self._lock:
             now = time.monotonic()
-            if self._snapshot is None or now - self._checked >= self.refresh_seconds:
+            if self._snapshot is None or force or now - self._checked >= self.refresh_seconds:
                 revision = self.kb.store.revision()
                 if self._snapshot is None or revision != self._snapshot.revision:
                     self._snapshot = Snapshot.build(self.kb.store, revision)
@@ -99,7 +99,13 @@ class Retriever:
         if not snap.chunks:
             return []
         expanded = glossary.expand(query)
-        dense = self._dense(expanded, snap) if mode in ("hybrid", "dense") else []
+        dense = []
+        if mode in ("hybrid", "dense"):
+            found = self.kb.store.search(self.kb.embedder.query(expanded), CANDIDATES + 10)
+            if any(i not in snap.index for i, _ in found[:CANDIDATES]):
+                # The store moved on (a document was just re-ingested): catch up before answering.
+                snap = self.snapshot(force=True)
+            dense = [(snap.index[i], s) for i, s in found if i in snap.index][:CANDIDATES]
         lexical = snap.bm25.top(expanded, CANDIDATES) if mode in ("hybrid", "bm25") else []
         hits = self._fuse(snap, dense, lexical)
         pinned = self._article_hits(query, snap)
@@ -110,11 +116,6 @@ class Retriever:
                 h.article_match = True
             hits = first + [h for h in hits if not h.article_match]
         return hits[:k]
-
-    def _dense(self, query: str, snap: Snapshot) -> list[tuple[int, float]]:
-        vector = self.kb.embedder.query(query)
-        found = self.kb.store.search(vector, CANDIDATES + 10)
-        return [(snap.index[i], s) for i, s in found if i in snap.index][:CANDIDATES]
 
     def _fuse(self, snap, dense, lexical) -> list[Hit]:
         """Reciprocal-rank fusion, or ("weighted") a blend of min-max-scaled scores."""

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = replace(settings, data_dir=args.data)
 
     from . import pipeline
-    from .store import StoreMismatch, StoreUnavailable
+    from .store import StoreMismatch, StoreUnavailable, StoreWriteError
     from .kb import KnowledgeBase
 
     try:
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             kb = KnowledgeBase(settings)
         files = [copy_into(settings.data_dir, f) for f in args.files] or None
         report = kb.ingest(files=files, wait_seconds=args.wait, progress=_print_progress(args.quiet))
-    except (StoreUnavailable, StoreMismatch, pipeline.IngestBusy, FileNotFoundError) as exc:
+    except (StoreUnavailable, StoreMismatch, StoreWriteError, pipeline.IngestBusy, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(report.summary())

@@ -9,6 +9,7 @@ The lexical index (bot/lexical.py) is built from these same chunks, never kept a
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Iterable, Iterator
@@ -29,6 +30,24 @@ class StoreUnavailable(RuntimeError):
 
 class StoreMismatch(RuntimeError):
     """The store was built with another embedder than the configured one."""
+
+
+class StoreWriteError(RuntimeError):
+    """A write to the store failed (disk full, read-only folder, server gone); nothing half-done is visible."""
+
+
+def _writes(method):
+    """Turn the store's own write errors into one clear StoreWriteError naming the store."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:  # chromadb raises InternalError, httpx errors, OSError …
+            where = f"{self.settings.chroma_host}:{self.settings.chroma_port}" if self.settings.chroma_host \
+                else self.settings.store_dir
+            raise StoreWriteError(f"cannot write to the store at {where} ({type(exc).__name__}: {exc}); "
+                                  "check free disk space and write permission, then run the ingestion again") from exc
+    return wrapper
 
 
 def open_client(settings: Settings):
@@ -82,10 +101,12 @@ class Store:
         key = "|".join(f"{r.source}:{r.sha256}:{r.ingested_at}:{r.chunks}" for r in self.documents())
         return hashlib.sha1(key.encode()).hexdigest()
 
+    @_writes
     def commit_document(self, record: DocRecord, chunk_ids: list[str]) -> None:
         self.docs.upsert(ids=[record.source], documents=[" ".join(chunk_ids)],
                          metadatas=[record.metadata()], embeddings=[[0.0]])
 
+    @_writes
     def forget_document(self, source: str) -> None:
         self.docs.delete(ids=[source])
 
@@ -100,6 +121,7 @@ class Store:
     def ids_of_source(self, source: str) -> set[str]:
         return set(self.chunks.get(where={"source": source}, include=[])["ids"])
 
+    @_writes
     def add_chunks(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
         for start in range(0, len(chunks), PAGE):
             part = chunks[start:start + PAGE]
@@ -107,10 +129,12 @@ class Store:
                                metadatas=[c.metadata() for c in part],
                                embeddings=vectors[start:start + PAGE].tolist())
 
+    @_writes
     def update_metadata(self, chunks: list[Chunk]) -> None:
         for part in _batches(chunks, PAGE):
             self.chunks.update(ids=[c.id for c in part], metadatas=[c.metadata() for c in part])
 
+    @_writes
     def delete_chunks(self, ids: Iterable[str]) -> None:
         for batch in _batches(list(ids), PAGE):
             self.chunks.delete(ids=batch)

@@ -125,8 +125,9 @@ def test_odd_questions_stay_grounded(service, question):
 
     answer = service.answerer.ask(question)
     if answer.found:
-        assert_grounded(answer)
-    assert "系统提示" not in answer.answer and "overtime" not in answer.answer
+        assert_grounded(answer)       # only the knowledge base's own sentences, whatever was asked
+    else:
+        assert answer.answer == f"知识库中没有找到与“{answer.question}”相关的内容。"
     if len(question) > service.kb.settings.max_question_chars:
         assert "问题过长" in answer.notice
 
@@ -194,8 +195,9 @@ def test_disk_full_is_a_clear_error_and_the_store_survives(make_kb, tmp_path):
            "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=600)
-    assert done.returncode != 0
-    assert "Traceback" not in done.stderr or "error" in done.stderr.lower()
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "error: cannot write to the store" in done.stderr and "disk space" in done.stderr
     fresh = KnowledgeBase(kb.settings, embedder=kb.embedder)
     assert fresh.store.count() >= before
     assert Answerer(fresh).ask("现场指挥部实行什么制度？").found
