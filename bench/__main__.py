@@ -134,6 +134,39 @@ def _ingest_rate_child(threads: int) -> None:
                       "ingest_per_s": round(e2e, 2), "ratio": round(e2e / raw, 3)}))
 
 
+def backends(kb, settings) -> list[dict]:
+    """torch against ONNX Runtime fp32 and int8: encode rate, agreement, and quality on the eval set."""
+    from bot.eval import evaluate, read_questions
+    from ingest.chunking import chunk_document
+    from ingest.kb import KnowledgeBase
+    from ingest.loaders import load
+    from ingest.pipeline import kb_files
+
+    from .onnx_backend import OnnxEmbedder, encode_rate, export
+    from .pipelines import ours
+
+    texts = [c.embedding_text() for p in kb_files(settings.data_dir)
+             for c in chunk_document(load(p), settings.chunk_chars, settings.overlap_sentences)]
+    reference = kb.embedder.passages(texts)
+    fp32, int8 = export(settings.model_dir, WORK / "onnx")
+    rows = []
+    for name, embedder in [("torch fp32 (default)", kb.embedder),
+                           ("onnxruntime fp32", OnnxEmbedder(settings.model_dir, fp32, settings.model)),
+                           ("onnxruntime int8", OnnxEmbedder(settings.model_dir, int8, settings.model))]:
+        log(f"backend: {name}")
+        rate = encode_rate(embedder, texts)
+        agreement = float(np.min(np.sum(embedder.passages(texts) * reference, axis=1)))
+        store = WORK / f"backend-{len(rows)}"
+        shutil.rmtree(store, ignore_errors=True)
+        trial = KnowledgeBase(replace(settings, store_dir=store), embedder=embedder)
+        trial.ingest()
+        summary, _ = evaluate(ours(trial), read_questions(EVAL))
+        rows.append({"backend": name, "passages_per_s": round(rate, 2), "min_cosine_to_torch": round(agreement, 4),
+                     **{k: summary[k] for k in ("hit@1", "hit@3", "mrr", "evidence_in_answer", "refusal_accuracy",
+                                                "false_refusal_rate")}})
+    return rows
+
+
 # --- the running app -----------------------------------------------------------------
 
 class App:
@@ -274,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     results["warm"] = warm_latency(kb)
     log("ingestion rate at 1 and 2 threads")
     results["ingest"] = [ingest_rate(1), ingest_rate(2)]
+    results["backends"] = backends(kb, settings)
 
     questions = [q["question"] for q in read_questions(EVAL)]
     got = kb.store.chunks.get(include=["documents", "embeddings"])
@@ -336,6 +370,9 @@ answer {r["cold_app_s"]} s. Peak RSS of the app after the load test: {r["app_pea
 ## Ingestion: end to end against the embedder's raw encode rate (same chunks)
 
 {table(r["ingest"], list(r["ingest"][0]))}
+## Embedder backends (1 thread; quality with a store built by each)
+
+{table(r["backends"], list(r["backends"][0]))}
 ## Scale (synthetic corpora of real sentences; vectors mixed from real e5 vectors, see bench/scale.py)
 
 {table(r["scale"], s_cols)}

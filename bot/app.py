@@ -172,11 +172,11 @@ class QuizHandlers:
             feedback = self.quiz.submit(_trainee(trainee), item_id, answer)
         except KeyError:
             return "<div class='kb-notfound'>知识库已更新，这道题已失效，请重新出题。</div>", gr.update()
-        return views.feedback_html(feedback), views.scores_html(_trainee(trainee),
-                                                                self.quiz.progress.scores(_trainee(trainee)))
+        return views.feedback_html(feedback), self.ui_scores(trainee)
 
     def ui_scores(self, trainee):
-        return views.scores_html(_trainee(trainee), self.quiz.progress.scores(_trainee(trainee)))
+        name = _trainee(trainee)
+        return views.scores_html(name, self.quiz.progress.scores(name), self.quiz.progress.history(name, 10))
 
 
 def _trainee(name: str | None) -> str:

@@ -187,6 +187,7 @@ def word_weights(text: str) -> dict[str, float]:
 def content_words(text: str) -> list[str]:
     import jieba
 
+    _general_frequencies()   # loads jieba quietly once
     return [w for w in dict.fromkeys(jieba.lcut(text))
             if w not in STOP_WORDS and re.search(r"[\u4e00-\u9fff]", w)]
 

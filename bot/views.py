@@ -119,11 +119,14 @@ def feedback_html(feedback) -> str:
     return "<div class='kb-feedback'>" + "".join(rows) + "</div>"
 
 
-def scores_html(trainee: str, scores: dict) -> str:
+def scores_html(trainee: str, scores: dict, history: list[dict] = ()) -> str:
     if not scores["answered"]:
         return f"<div class='kb-pending'>{escape(trainee)}：还没有答题记录。</div>"
     rows = "".join(f"<tr><td>{escape(r['name'])}</td><td>{r['answered']}</td><td>{r['correct']}</td>"
-                   f"<td>{r['score']:.0%}</td></tr>" for r in scores["by_document"])
+                   f"<td>{r['score']:.0%}</td></tr>" for r in scores["by_document"] + scores["by_section"])
+    recent = "、".join(VERDICT[h["verdict"]][0].split()[0] for h in history)
     return (f"<div id='kb-score'><b>{escape(trainee)}</b>：已答 <span class='kb-answered'>{scores['answered']}</span> 题，"
             f"答对 <span class='kb-right'>{scores['correct']}</span> 题，得分率 {scores['score']:.0%}"
-            f"<table class='kb-table'><tr><th>文档</th><th>已答</th><th>答对</th><th>得分率</th></tr>{rows}</table></div>")
+            f"{'<br>最近：' + recent if recent else ''}"
+            f"<table class='kb-table'><tr><th>文档 / 章节</th><th>已答</th><th>答对</th><th>得分率</th></tr>{rows}"
+            "</table></div>")

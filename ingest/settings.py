@@ -19,24 +19,14 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
-def _int(name: str, default: int) -> int:
+def _number(name: str, default, kind=int):
     raw = _env(name)
     if raw is None:
         return default
     try:
-        return int(raw)
+        return kind(raw)
     except ValueError:
-        raise SystemExit(f"setting {name}={raw!r} is not a whole number") from None
-
-
-def _float(name: str, default: float) -> float:
-    raw = _env(name)
-    if raw is None:
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise SystemExit(f"setting {name}={raw!r} is not a number") from None
+        raise SystemExit(f"setting {name}={raw!r} is not a {'whole ' if kind is int else ''}number") from None
 
 
 def _secret(name: str) -> str | None:
@@ -83,18 +73,18 @@ class Settings:
             model_dir=Path(_env("KB_MODEL_DIR", str(var / "models" / "multilingual-e5-small"))),
             collection=_env("KB_COLLECTION", "safety_kb"),
             chroma_host=_env("KB_CHROMA_HOST"),
-            chroma_port=_int("KB_CHROMA_PORT", 8000),
-            chunk_chars=_int("KB_CHUNK_CHARS", 400),
-            overlap_sentences=_int("KB_OVERLAP_SENTENCES", 1),
-            threads=_int("KB_THREADS", 1),
-            max_file_mb=_int("KB_MAX_FILE_MB", 20),
-            max_chars=_int("KB_MAX_CHARS", 2_000_000),
-            max_pages=_int("KB_MAX_PAGES", 1000),
-            max_question_chars=_int("KB_MAX_QUESTION_CHARS", 500),
-            top_k=_int("KB_TOP_K", 5),
+            chroma_port=_number("KB_CHROMA_PORT", 8000),
+            chunk_chars=_number("KB_CHUNK_CHARS", 400),
+            overlap_sentences=_number("KB_OVERLAP_SENTENCES", 1),
+            threads=_number("KB_THREADS", 1),
+            max_file_mb=_number("KB_MAX_FILE_MB", 20),
+            max_chars=_number("KB_MAX_CHARS", 2_000_000),
+            max_pages=_number("KB_MAX_PAGES", 1000),
+            max_question_chars=_number("KB_MAX_QUESTION_CHARS", 500),
+            top_k=_number("KB_TOP_K", 5),
             # Calibrated for the bundled e5 on eval/questions.jsonl; another embedder needs its own.
-            min_coverage=_float("KB_MIN_COVERAGE", 0.6),
-            min_dense=_float("KB_MIN_DENSE", 0.86),
+            min_coverage=_number("KB_MIN_COVERAGE", 0.6, float),
+            min_dense=_number("KB_MIN_DENSE", 0.86, float),
             llm_base_url=_env("KB_LLM_BASE_URL"),
             llm_model=_env("KB_LLM_MODEL"),
             llm_api_key=_secret("KB_LLM_API_KEY"),

@@ -118,6 +118,14 @@ class Store:
             found.update(self.chunks.get(ids=batch, include=[])["ids"])
         return found
 
+    def all_ids(self) -> set[str]:
+        ids: set[str] = set()
+        offset = 0
+        while batch := self.chunks.get(include=[], limit=PAGE * 10, offset=offset)["ids"]:
+            ids.update(batch)
+            offset += len(batch)
+        return ids
+
     def ids_of_source(self, source: str) -> set[str]:
         return set(self.chunks.get(where={"source": source}, include=[])["ids"])
 

@@ -170,15 +170,18 @@ def test_the_app_survives_the_chroma_server_going_away(tmp_path, make_kb):
     down = answerer.ask("现场指挥部实行什么制度？")
     assert down.unavailable and "暂时无法访问" in down.answer
     assert "暂时无法访问" in answer_html(0, down)
-    ChromaServer(tmp_path / "server", port=server.port).start()   # same data, same port
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        back = answerer.ask("现场指挥部实行什么制度？")
-        if not back.unavailable:
-            break
-        time.sleep(1)
-    assert back.found and "总指挥负责制" in back.answer
-    assert kb.store.count() == kb.store.documents()[0].chunks       # nothing lost
+    again = ChromaServer(tmp_path / "server", port=server.port).start()   # same data, same port
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            back = answerer.ask("现场指挥部实行什么制度？")
+            if not back.unavailable:
+                break
+            time.sleep(1)
+        assert back.found and "总指挥负责制" in back.answer
+        assert kb.store.count() == kb.store.documents()[0].chunks       # nothing lost
+    finally:
+        again.stop()
 
 
 def test_disk_full_is_a_clear_error_and_the_store_survives(make_kb, tmp_path):
