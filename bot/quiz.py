@@ -49,8 +49,11 @@ class GenerationReport:
     reasons: Counter = field(default_factory=Counter)
 
     def lines(self) -> list[str]:
-        return [f"{source}: {self.candidates[source]} candidates, {self.rejected[source]} rejected, "
-                f"{self.candidates[source] - self.rejected[source]} kept" for source in sorted(self.candidates)]
+        lines = [f"{source}: {self.candidates[source]} candidates, {self.rejected[source]} rejected, "
+                 f"{self.candidates[source] - self.rejected[source]} kept" for source in sorted(self.candidates)]
+        if self.reasons:
+            lines.append("rejected because: " + ", ".join(f"{why} ({n})" for why, n in self.reasons.most_common()))
+        return lines
 
 
 def _item_id(kind: str, chunk: Chunk, question: str) -> str:
