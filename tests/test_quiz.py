@@ -24,7 +24,8 @@ def test_at_least_150_validated_questions_across_all_kinds(generated):
     assert len(items) >= 150
     counts = {k: sum(i.kind == k for i in items) for k in KINDS}
     assert all(counts[k] >= 5 for k in KINDS), counts
-    assert len(report.lines()) == 4 and all("candidates" in line for line in report.lines())
+    per_document = [line for line in report.lines() if "candidates" in line]
+    assert len(per_document) == 4 and sum(report.candidates.values()) >= len(items)
 
 
 def test_generation_is_deterministic_for_a_seed(service, generated):
