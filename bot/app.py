@@ -87,19 +87,20 @@ class LibraryHandlers:
         return [dict(zip(("source", "title", "chunks", "size_kb", "ingested_at"), row)) for row in self.rows()]
 
     def _run(self, password, action):
+        """(message, table, remove choices); a refused password shows no documents."""
+        denied = False
         try:
             self.gate.check(password)
             message = action()
         except AccessDenied as exc:
-            message = f"❌ {exc}（多次输错会变慢）"
+            denied, message = True, f"❌ {exc}（多次输错会变慢）"
         except IngestBusy:
             message = "⏳ 另一个入库任务正在进行，请稍后再试。"
         except StoreWriteError as exc:
             log.error("%s", exc)
             message = "❌ 写入知识库失败（磁盘已满或没有写权限？），已入库的内容没有受影响。请检查后重试。"
-        names = [r[0] for r in self.rows()] if self.gate.open or not message.startswith("❌") else []
-        table = self.rows() if names or self.gate.open else []
-        return message, table, gr.update(choices=names, value=None)
+        table = [] if denied else self.rows()
+        return message, table, gr.update(choices=[r[0] for r in table], value=None)
 
     def upload(self, files, password: str, progress=gr.Progress()):
         def action():
