@@ -28,6 +28,10 @@ CUT_NOTICE = "问题过长，只使用了前 {limit} 个字。"
 _ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[、.．](?!\d)|[①-⑳])")
 _FOLLOW_UP = re.compile(r"^(?:那|那么|还有|另外|其中|它|其|这|该|上述|此外|再|以及)|第[一二三四五六七八九十\d]+[个项条款]?呢|呢[？?]?$"
                         r"|^(?:违反|如果违反|不履行|没有履行)|^(?:why|what about|and )", re.I)
+# 「多少亿元」「几起」: the unit a quantity question asks for, and the units that answer it.
+_ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)(个|人|次|起|册|日|天|小时|年|元|万元|亿元|钱|项|条|倍|名|家)")
+_UNIT_ANSWERS = {"天": "天|日", "日": "日|天", "钱": "元"}
+_NUMBER = "[0-9０-９零〇一二两三四五六七八九十百千万亿]"
 _ORDINAL = re.compile(r"第([一二三四五六七八九十\d]{1,3})(?:个|项|点|种)")
 _QUOTED_ITEM = re.compile(r"“[^“”]{2,60}”")
 MAX_PASSAGES = 3
@@ -43,6 +47,15 @@ def units(text: str) -> list[str]:
         else:
             out.append(sentence)
     return out
+
+
+def _gives_asked_quantity(question: str, text: str) -> bool:
+    """A question for 「多少亿元」 is only answered by a sentence with a number in 亿元."""
+    m = _ASKED_UNIT.search(question)
+    if not m:
+        return True
+    units = _UNIT_ANSWERS.get(m.group(1), m.group(1))
+    return bool(re.search(f"{_NUMBER}+(?:余|多)?\\s*(?:{units})", text))
 
 
 def join_units(chosen: list[str]) -> str:
@@ -116,6 +129,10 @@ class Answerer:
                 question, query, hits, "；".join(filter(None, [notice, LLM_FALLBACK])))
         else:
             answer = self.compose(question, query, hits, notice)
+            if not _gives_asked_quantity(question, answer.answer):
+                related = [cite(n, h, []) for n, h in enumerate(hits[:3], 1)]
+                answer = Answer(question, False, NOT_FOUND.format(question=question), related=related,
+                                notice=notice)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         yield answer, hits
 

@@ -69,6 +69,19 @@ def test_unanswerable_questions_are_refused_with_related_passages_labelled(servi
     assert not answer.citations and len(answer.related) <= 3
 
 
+@pytest.mark.parametrize("question,expected", [
+    ("我区去年共检查了多少家企业？", None),                        # the topic is there, the figure is not
+    ("特别重大事故是指造成多少人以上死亡？", "30人以上死亡"),
+    ("事故调查组应当在多少日内提交事故调查报告？", "60日内"),
+])
+def test_a_question_for_a_figure_needs_that_figure_in_the_answer(service, question, expected):
+    answer = service.answerer.ask(question)
+    if expected is None:
+        assert not answer.found
+    else:
+        assert answer.found and expected in answer.answer
+
+
 def test_follow_up_ordinal_uses_the_conversation(service):
     history = [{"role": "user", "content": "专项整治三年行动有哪两个专题？"},
                {"role": "assistant", "content": "…"}]
