@@ -49,6 +49,12 @@ def units(text: str) -> list[str]:
     return out
 
 
+def _not_found(question: str, hits: list[Hit], notice: str) -> Answer:
+    """The refusal, with at most three nearest passages labelled as possibly related."""
+    related = [cite(n, h, []) for n, h in enumerate(hits[:3], 1)]
+    return Answer(question, False, NOT_FOUND.format(question=question), related=related, notice=notice)
+
+
 def _gives_asked_quantity(question: str, text: str) -> bool:
     """A question for 「多少亿元」 is only answered by a sentence with a number in 亿元."""
     m = _ASKED_UNIT.search(question)
@@ -118,8 +124,7 @@ class Answerer:
             yield Answer(question, False, UNAVAILABLE, notice=notice, unavailable=True), []
             return
         if not relevance.found:
-            related = [cite(n, h, []) for n, h in enumerate(hits[:3], 1)]
-            answer = Answer(question, False, NOT_FOUND.format(question=question), related=related, notice=notice)
+            answer = _not_found(question, hits, notice)
         elif self.llm is not None:
             passages, reply = self._passages(hits), ""
             for delta in self.llm.stream(question, passages):
@@ -130,9 +135,7 @@ class Answerer:
         else:
             answer = self.compose(question, query, hits, notice)
             if not _gives_asked_quantity(question, answer.answer):
-                related = [cite(n, h, []) for n, h in enumerate(hits[:3], 1)]
-                answer = Answer(question, False, NOT_FOUND.format(question=question), related=related,
-                                notice=notice)
+                answer = _not_found(question, hits, notice)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         yield answer, hits
 
