@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass
 
 from ingest.kb import KnowledgeBase
-from ingest.pipeline import kb_files
+from ingest.pipeline import out_of_date
 from ingest.settings import Settings
 
 from .answer import Answerer
@@ -21,19 +21,9 @@ class Service:
     answerer: Answerer
 
 
-def needs_ingest(kb: KnowledgeBase) -> bool:
-    """True when the store is empty or the folder's files differ from the manifest."""
-    known = {r.source: r for r in kb.store.documents()}
-    files = kb_files(kb.settings.data_dir)
-    if not known or {p.name for p in files} != set(known):
-        return True
-    import hashlib
-    return any(hashlib.sha256(p.read_bytes()).hexdigest() != known[p.name].sha256 for p in files)
-
-
 def open_service(settings: Settings, ingest_if_needed: bool = True, progress=None) -> Service:
     kb = KnowledgeBase(settings)
-    if ingest_if_needed and needs_ingest(kb):
+    if ingest_if_needed and out_of_date(settings, kb.store, settings.model):
         log.warning("the knowledge base is out of date with %s: ingesting", settings.data_dir)
         report = kb.ingest(progress=progress) if progress else kb.ingest()
         log.warning("ingest: %s", report.summary())

@@ -159,6 +159,17 @@ def _sweep_orphans(store) -> None:
         store.delete_chunks(orphans)
 
 
+def out_of_date(settings: Settings, store, embedder_name: str) -> bool:
+    """True when the store is empty or any file differs from its manifest entry (hash or chunking
+    settings), or the folder gained or lost a file: the same test `ingest` applies per file."""
+    known = {r.source: r for r in store.documents()}
+    files = kb_files(settings.data_dir)
+    if not known or {p.name for p in files} != set(known):
+        return True
+    config = config_key(settings, embedder_name)
+    return any(known[p.name].config != config or _sha256(p) != known[p.name].sha256 for p in files)
+
+
 def _sha256(path: Path) -> str | None:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -100,8 +100,13 @@ def test_markup_and_injection_in_a_document_stay_text(make_kb, tmp_path):
     assert answer.found and "交接班记录" in answer.answer
     html = answer_html(0, answer)
     assert "<script>" not in html and "&lt;script&gt;" in html and "<b>加粗</b>" not in html
-    # the injected line is never presented as an instruction-free answer to a safety question
-    assert "不需要任何安全检查" not in Answerer(kb).ask("值班人员应当做好什么记录？").answer
+    # asked about it, the injected line can only be quoted from its cited passage, never obeyed
+    from test_answers import assert_grounded
+
+    probe = Answerer(kb).ask("本单位需要安全检查吗？")
+    if probe.found:
+        assert_grounded(probe)
+        assert all(c.source == "duty.md" for c in probe.citations)
 
 
 # --- bad questions ------------------------------------------------------------------
