@@ -21,8 +21,8 @@ from ingest.pipeline import kb_files
 def ours(kb, mode: str = "hybrid"):
     answerer = Answerer(kb, Retriever(kb, mode=mode))
 
-    def run(question: str):
-        answer, hits = answerer.respond(question)
+    def run(question: str, history=None):
+        answer, hits = answerer.respond(question, history)
         return answer, [h.chunk.text for h in hits]
     return run
 
@@ -49,7 +49,7 @@ class Tutorial:
                             embeddings=vectors.tolist())
         self.encode_query, self.top_k = encode_query, top_k
 
-    def __call__(self, question: str):
+    def __call__(self, question: str, history=None):
         got = self.collection.query(query_embeddings=[self.encode_query(question).tolist()], n_results=self.top_k)
         texts = got["documents"][0]
         citations = [Citation(n + 1, self.sources[int(i)], "", "", None, t, [], 0.0)

@@ -1,9 +1,13 @@
-"""Answers: the extractive composer (default) and the checks any answer goes through.
+"""Answers: the extractive composer (default), the optional LLM path, and the one relevance
+decision (bot/relevance.py) both go through.
 
-The composer answers only with sentences copied from the retrieved passages, each
-followed by the marker [n] of its passage, so every sentence of an answer can be found
-word for word in a citation. A list stays whole: a lead sentence ending in "：" keeps
-the numbered items that follow it (the seven duties of 第二十一条).
+The composer answers only with sentences copied from the retrieved passages, each followed by the
+marker [n] of its passage, so every sentence of an answer can be found word for word in a citation.
+Sentences are chosen by meaning (the question's e5 vector against the sentence vectors stored at
+ingest) together with the question's words, so a paraphrased or English question still gets the
+sentence that answers it, not the one that repeats its words. The answer starts with the best
+sentence and stays short: at most one or two more that score nearly as well (calibrated). A list stays whole:
+a lead sentence ending in "：" keeps the numbered items that follow it (the seven duties of 第二十一条).
 """
 from __future__ import annotations
 
@@ -12,26 +16,26 @@ import re
 import time
 from collections.abc import Iterator
 
-from ingest.cleaning import split_sentences
+import numpy as np
+
 from ingest.numerals import from_chinese
 
-from . import glossary
+from . import glossary, relevance
+from .calibration import calibration
 from .records import Answer, Citation
-from .retrieval import Hit, Retriever, word_weights
+from .retrieval import Hit, Retrieval, Retriever
+from .text import asks_for, split_sentences, states_figure, word_weights
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = "知识库暂时无法访问（存储服务没有响应），请稍后再试。"
 NOT_FOUND = "知识库中没有找到与“{question}”相关的内容。"
+NOT_STATED = "知识库的相关条文没有给出所问的{missing}。最相关的条文是：{labels}。"
 EMPTY_QUESTION = "请输入一个问题，例如：“三个必须”具体指什么？"
 LLM_FALLBACK = "模型的回答没有通过来源核对，以下为知识库原文摘录"
 CUT_NOTICE = "问题过长，只使用了前 {limit} 个字。"
 _ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[、.．](?!\d)|[①-⑳])")
 _FOLLOW_UP = re.compile(r"^(?:那|那么|还有|另外|其中|它|其|这|该|上述|此外|再|以及)|第[一二三四五六七八九十\d]+[个项条款]?呢|呢[？?]?$"
-                        r"|^(?:违反|如果违反|不履行|没有履行)|^(?:why|what about|and )", re.I)
-# 「多少亿元」「几起」: the unit a quantity question asks for, and the units that answer it.
-_ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)(个|人|次|起|册|日|天|小时|年|元|万元|亿元|钱|项|条|倍|名|家)")
-_UNIT_ANSWERS = {"天": "天|日", "日": "日|天", "钱": "元"}
-_NUMBER = "[0-9０-９零〇一二两三四五六七八九十百千万亿]"
+                        r"|^(?:违反|如果违反|不履行|没有履行)|^(?:why|what about|how about|and |then |so )|\b(?:it|they|them|that|this)\b", re.I)
 _ORDINAL = re.compile(r"第([一二三四五六七八九十\d]{1,3})(?:个|项|点|种)")
 _QUOTED_ITEM = re.compile(r"“[^“”]{2,60}”")
 MAX_PASSAGES = 3
@@ -39,29 +43,26 @@ MAX_PASSAGES = 3
 
 def units(text: str) -> list[str]:
     """Sentences, with a lead sentence ending in ：kept together with the items it introduces."""
-    out: list[str] = []
-    for sentence in split_sentences(text):
-        if out and _ITEM.match(sentence) and (out[-1].rstrip().endswith(("：", ":")) or "\n" in out[-1]
-                                               and _ITEM.match(out[-1].split("\n")[-1])):
-            out[-1] = f"{out[-1]}\n{sentence}"
+    sentences = split_sentences(text)
+    return ["\n".join(sentences[a:b]) for a, b in unit_spans(sentences)]
+
+
+def unit_spans(sentences: list[str]) -> list[tuple[int, int]]:
+    """(first, end) sentence indexes of each unit: a sentence, or a list lead with its items."""
+    spans: list[tuple[int, int]] = []
+    for n, sentence in enumerate(sentences):
+        if spans and _ITEM.match(sentence) and (sentences[spans[-1][0]].rstrip().endswith(("：", ":"))
+                                                or spans[-1][1] - spans[-1][0] > 1 and _ITEM.match(sentences[n - 1])):
+            spans[-1] = (spans[-1][0], n + 1)
         else:
-            out.append(sentence)
-    return out
+            spans.append((n, n + 1))
+    return spans
 
 
 def _not_found(question: str, hits: list[Hit], notice: str) -> Answer:
     """The refusal, with at most three nearest passages labelled as possibly related."""
     related = [cite(n, h, []) for n, h in enumerate(hits[:3], 1)]
     return Answer(question, False, NOT_FOUND.format(question=question), related=related, notice=notice)
-
-
-def _gives_asked_quantity(question: str, text: str) -> bool:
-    """A question for 「多少亿元」 is only answered by a sentence with a number in 亿元."""
-    m = _ASKED_UNIT.search(question)
-    if not m:
-        return True
-    units = _UNIT_ANSWERS.get(m.group(1), m.group(1))
-    return bool(re.search(f"{_NUMBER}+(?:余|多)?\\s*(?:{units})", text))
 
 
 def join_units(chosen: list[str]) -> str:
@@ -83,6 +84,8 @@ def user_turns(history) -> list[str]:
                 turns.append(item["content"])
         elif isinstance(item, (list, tuple)) and item and isinstance(item[0], str):
             turns.append(item[0])
+        elif isinstance(item, str):
+            turns.append(item)
     return turns
 
 
@@ -117,13 +120,14 @@ class Answerer:
             return
         query = contextualize(question, history)
         try:
-            hits = self.retriever.search(query, k or self.kb.settings.top_k)
-            relevance = self.retriever.relevance(query, hits)
+            found = self.retriever.retrieve(query, k or self.kb.settings.top_k)
+            verdict = relevance.decide(found)
         except Exception:  # noqa: BLE001 - a down Chroma server must not take the page with it
             log.exception("retrieval failed")
             yield Answer(question, False, UNAVAILABLE, notice=notice, unavailable=True), []
             return
-        if not relevance.found:
+        hits = found.hits
+        if not verdict.found:
             answer = _not_found(question, hits, notice)
         elif self.llm is not None:
             passages, reply = self._passages(hits), ""
@@ -131,11 +135,14 @@ class Answerer:
                 reply += delta
                 yield reply
             answer = self.llm.check(question, reply, passages, notice) or self.compose(
-                question, query, hits, "；".join(filter(None, [notice, LLM_FALLBACK])))
+                question, found, "；".join(filter(None, [notice, LLM_FALLBACK])))
         else:
-            answer = self.compose(question, query, hits, notice)
-            if not _gives_asked_quantity(question, answer.answer):
-                answer = _not_found(question, hits, notice)
+            answer = self.compose(question, found, notice)
+        if answer.found:
+            verdict = relevance.check_stated(question, verdict, answer.answer)
+            if verdict.outcome == "not_stated":
+                answer = _not_stated(question, answer, verdict.missing)
+        log.debug("relevance: %s (%s)", verdict.outcome, verdict.reason)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         yield answer, hits
 
@@ -155,34 +162,60 @@ class Answerer:
         articles = [h for h in hits if h.article_match]
         if articles:
             return articles[:MAX_PASSAGES]
-        keep = [h for h in hits if h.score >= 0.6 * hits[0].score]
+        keep = [h for h in hits if h.score >= 0.5 * hits[0].score]
         return keep[:MAX_PASSAGES]
 
-    def compose(self, question: str, query: str, hits: list[Hit], notice: str = "") -> Answer:
-        passages = self._passages(hits)
-        weights = self._term_weights(query)
-        scored = [[(self._score(u, weights), u) for u in units(h.chunk.text)] for h in passages]
-        best = max((s for group in scored for s, _ in group), default=0.0)
+    def compose(self, question: str, found: Retrieval, notice: str = "") -> Answer:
+        passages = self._passages(found.hits)
+        if passages[0].article_match:
+            # The user named the article: it is the answer, whole.
+            chosen = {id(h): units(h.chunk.text) for h in passages[:2]}
+            order = passages[:2]
+        else:
+            chosen, order = self._choose(question, found, passages)
         citations, parts = [], []
-        for rank, (hit, group) in enumerate(zip(passages, scored)):
-            if hit.article_match and "第" in question and "条" in question:
-                chosen = [u for _, u in group]
-            else:
-                local = max((s for s, _ in group), default=0.0)
-                floor = 0.6 * local if rank == 0 else max(0.6 * local, 0.9 * best)
-                chosen = [u for s, u in group if s > 0 and s >= floor]
-            if not chosen:
-                continue
+        for hit in order:
             n = len(citations) + 1
-            citations.append(cite(n, hit, chosen))
-            parts.append(join_units(chosen) + f"[{n}]")
-        if citations and (picked := self._pick_ordinal(question, citations[0])):
+            citations.append(cite(n, hit, chosen[id(hit)]))
+            parts.append(join_units(chosen[id(hit)]) + f"[{n}]")
+        if picked := self._pick_ordinal(question, citations[0]):
             return Answer(question, True, f"{picked}[1]", citations[:1], notice=notice)
-        if not citations:  # nothing scored: the best passage's opening is still the answer
-            hit = passages[0]
-            first = units(hit.chunk.text)[:2]
-            citations, parts = [cite(1, hit, first)], [join_units(first) + "[1]"]
         return Answer(question, True, "\n".join(parts), citations, notice=notice)
+
+    def _choose(self, question: str, found: Retrieval, passages: list[Hit]) -> tuple[dict, list[Hit]]:
+        """The best unit by meaning and words, and at most one more that scores nearly as well."""
+        weights = self._term_weights(found.query)
+        params = calibration()["composer"]
+        figure_asked = asks_for(question) is not None
+        vectors = self._sentence_vectors(passages)
+        top = passages[0].score or 1.0
+        scored = []   # (score, passage rank, first sentence, unit text)
+        for rank, hit in enumerate(passages):
+            sentences = hit.chunk.sentences()
+            sims = vectors[hit.chunk.id] @ found.vector if found.vector is not None else np.zeros(len(sentences))
+            for a, b in unit_spans(sentences):
+                text = "\n".join(sentences[a:b])
+                score = (float(sims[a:b].max()) + params["lexical"] * _coverage(text, weights)
+                         + params["passage"] * hit.score / top
+                         + params["figure"] * (figure_asked and states_figure(text, question)))
+                scored.append((score, rank, a, text))
+        scored.sort(key=lambda s: -s[0])
+        best = scored[0]
+        keep = [best] + [s for s in scored[1:1 + params["extra"]] if s[0] >= best[0] - params["margin"]]
+        order: list[Hit] = []
+        for s in keep:
+            if passages[s[1]] not in order:
+                order.append(passages[s[1]])
+        chosen = {id(h): [s[3] for s in sorted(keep, key=lambda s: s[2]) if passages[s[1]] is h] for h in order}
+        return chosen, order
+
+    def _sentence_vectors(self, passages: list[Hit]) -> dict[str, np.ndarray]:
+        """Stored at ingest; a chunk without them (an old store) is embedded here once."""
+        stored = self.kb.store.sentence_vectors([h.chunk.id for h in passages])
+        for hit in passages:
+            if len(stored.get(hit.chunk.id, ())) != len(hit.chunk.sentences()):
+                stored[hit.chunk.id] = self.kb.embedder.passages(hit.chunk.sentence_embedding_texts())
+        return stored
 
     @staticmethod
     def _pick_ordinal(question: str, citation: Citation) -> str | None:
@@ -200,15 +233,22 @@ class Answerer:
     @staticmethod
     def _term_weights(query: str) -> dict[str, float]:
         """The question's own words, plus (at half weight) the source wording of any slogan it
-        uses, so 「三个必须」 finds the sentence that spells the three out; an English question
-        has only the glossary's words."""
+        uses, so 「三个必须」 finds the sentence that spells the three out."""
         own = word_weights(query)
         expansion = word_weights(glossary.expand(query)[len(query):])
         return {**{w: v / 2 for w, v in expansion.items()}, **own} if own else expansion
 
-    @staticmethod
-    def _score(unit: str, weights: dict[str, float]) -> float:
-        return sum(w for word, w in weights.items() if word in unit)
+
+def _coverage(text: str, weights: dict[str, float]) -> float:
+    total = sum(weights.values())
+    return sum(w for word, w in weights.items() if word in text) / total if total else 0.0
+
+
+def _not_stated(question: str, composed: Answer, missing: str) -> Answer:
+    """The topic is covered, the figure or date asked is not: say so and cite the closest provisions."""
+    labels = "、".join(f"{c.label}[{c.n}]" for c in composed.citations)
+    return Answer(question, False, NOT_STATED.format(missing=missing, labels=labels), composed.citations,
+                  notice=composed.notice, outcome="not_stated", missing=missing)
 
 
 def cite(n: int, hit: Hit, used: list[str]) -> Citation:

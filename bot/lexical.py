@@ -5,24 +5,10 @@ the wrong way, which is the most-reported failure of word-segmenting keyword sea
 """
 from __future__ import annotations
 
-import re
-import unicodedata
-
 import numpy as np
 from scipy import sparse
 
-_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
-
-
-def tokens(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKC", text).lower()
-    out: list[str] = []
-    for run in _RUN.findall(text):
-        if run[0].isascii() or len(run) == 1:
-            out.append(run)
-        else:
-            out += [run[i:i + 2] for i in range(len(run) - 1)]
-    return out
+from .text import tokens
 
 
 class BM25:
@@ -72,3 +58,22 @@ class BM25:
         """IDF of a token, 0 for one the corpus never uses."""
         col = self.vocab.get(token)
         return float(self.idf[col]) if col is not None else 0.0
+
+    def coverage(self, query: str, text: str) -> float:
+        """IDF-weighted share of the query's corpus-known tokens that `text` contains."""
+        weights = {t: self.weight(t) for t in set(tokens(query))}
+        total = sum(weights.values())
+        if not total:
+            return 0.0
+        have = set(tokens(text))
+        return sum(w for t, w in weights.items() if t in have) / total
+
+    def uses(self, term: str) -> bool:
+        """Every token of `term` occurs in the corpus."""
+        toks = tokens(term)
+        return bool(toks) and all(t in self.vocab for t in toks)
+
+    def known(self, query: str) -> float:
+        """Share of the query's tokens the corpus uses at all: low for questions from another domain."""
+        toks = tokens(query)
+        return sum(1 for t in toks if t in self.vocab) / len(toks) if toks else 0.0

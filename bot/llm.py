@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ingest.cleaning import split_sentences
 
 from .answer import cite
 from .records import Answer
-from .retrieval import Hit, word_weights
+from .retrieval import Hit
+from .text import split_sentences, word_weights
 
 SYSTEM = (
     "你是应急管理局的安全生产知识库助手。只能依据用户给出的编号资料回答问题，"

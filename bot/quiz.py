@@ -19,14 +19,11 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ingest.cleaning import split_sentences
 from ingest.numerals import from_chinese, to_chinese
 from ingest.records import Chunk
 
-from .glossary import is_english
-from .lexical import tokens
 from .records import QuizItem
-from .retrieval import STOP_WORDS, content_words, rarity
+from .text import content_words, is_english, is_function_word, rarity, split_sentences, tokens
 
 KINDS = ("enumeration", "blank", "choice", "short")
 KIND_NAMES = {"enumeration": "列举", "blank": "填空", "choice": "选择", "short": "简答"}
@@ -112,7 +109,7 @@ def _blank_targets(sentence: str) -> list[tuple[int, int, str]]:
     for m in re.finditer(r"“([^“”]{2,12})”", sentence):
         targets.append((m.start(1), m.end(1), "term"))
     for word in content_words(sentence):
-        if len(word) >= 2 and rarity(word) >= 11.0 and word not in STOP_WORDS and not _LABEL.match(word):
+        if len(word) >= 2 and rarity(word) >= 11.0 and not is_function_word(word) and not _LABEL.match(word):
             start = sentence.find(word)
             targets.append((start, start + len(word), "term"))
     return targets
@@ -191,7 +188,7 @@ def _plausible(option: str, answer: str, kind: str) -> bool:
 def validate(item: QuizItem, corpus: str) -> str | None:
     """None when the item may be shown, else the reason it is rejected."""
     if item.kind == "blank" or item.kind == "choice":
-        if len(item.answer) < 1 or set(item.answer) <= _PUNCT or item.answer in STOP_WORDS:
+        if len(item.answer) < 1 or set(item.answer) <= _PUNCT or is_function_word(item.answer):
             return "trivial blank"
         sentence = item.question.split("：", 1)[1]
         if sentence.replace("____", item.answer) not in item.passage:

@@ -35,6 +35,14 @@ class Answer:
     latency_ms: float = 0.0
     notice: str = ""           # e.g. the question was cut to the length limit
     unavailable: bool = False  # the store could not be reached
+    # "answered"; "not_stated" (the topic is covered, the figure or date asked is not: `missing` says
+    # which, and the citations are the closest provisions); "not_found" (nothing relevant)
+    outcome: str = ""
+    missing: str = ""
+
+    def __post_init__(self):
+        if not self.outcome:
+            self.outcome = "answered" if self.found else "not_found"
 
     @classmethod
     def from_json(cls, data: dict) -> Answer:

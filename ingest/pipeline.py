@@ -24,7 +24,7 @@ from .records import DocRecord, IngestReport
 from .settings import Settings
 
 log = logging.getLogger(__name__)
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"  # 2: sentence vectors; the interview keeps its own punctuation
 # sentence-transformers sorts a call's texts by length before batching, so larger calls pad less
 EMBED_BATCH = 128
 Progress = Callable[[float, str], None]
@@ -132,11 +132,14 @@ def _ingest_file(settings, embedder, store, path, known, by_hash, config, report
         return
     chunks = chunk_document(doc, settings.chunk_chars, settings.overlap_sentences)
     ids = [c.id for c in chunks]
-    have = store.existing_ids(ids)
+    # A chunk counts as present only with its sentence vectors (a store from before they existed lacks them).
+    have = store.existing_ids(ids) & store.ids_with_sentences(ids)
     fresh = [c for c in chunks if c.id not in have]
     for start in range(0, len(fresh), EMBED_BATCH):
         part = fresh[start:start + EMBED_BATCH]
         progress(start / max(len(fresh), 1), f"{source}: embedding {start + len(part)}/{len(fresh)}")
+        # sentences first: a chunk in the store implies its sentences are too
+        store.add_sentences(part, embedder.passages([t for c in part for t in c.sentence_embedding_texts()]))
         store.add_chunks(part, embedder.passages([c.embedding_text() for c in part]))
     store.update_metadata([c for c in chunks if c.id in have])
     listed_before = set(store.document_chunk_ids([source]).get(source, [])) if previous else set()
@@ -153,7 +156,7 @@ def _sweep_orphans(store) -> None:
     """Delete chunks no manifest entry lists: left by a run killed between its writes. One pass
     over the ids per run, instead of a metadata query per file."""
     listed = {i for ids in store.document_chunk_ids().values() for i in ids}
-    orphans = store.all_ids() - listed
+    orphans = (store.all_ids() | store.all_sentence_chunk_ids()) - listed
     if orphans:
         log.info("removing %d chunks left by an interrupted run", len(orphans))
         store.delete_chunks(orphans)

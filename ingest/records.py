@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .cleaning import split_sentences
+
 
 @dataclass(frozen=True)
 class Block:
@@ -44,6 +46,15 @@ class Chunk:
     def embedding_text(self) -> str:
         # The heading path gives short articles the context their own words lack.
         return f"{self.path}\n{self.text}"
+
+    def sentences(self) -> list[str]:
+        """The chunk's sentences as answers quote them; sentence vectors are stored in this order."""
+        return split_sentences(self.text)
+
+    def sentence_embedding_texts(self) -> list[str]:
+        # A sentence alone often lacks its subject (本法, 该单位): its document and article supply it.
+        where = self.article or (self.section[-1] if self.section else "")
+        return [f"{self.title} {where}：{s}" for s in self.sentences()]
 
     def metadata(self) -> dict:
         meta = {"source": self.source, "title": self.title, "section": " › ".join(self.section),

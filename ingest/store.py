@@ -1,6 +1,8 @@
 """Chroma, embedded or a server, holding the chunks and the manifest of documents.
 
-Two collections: `<name>` holds every chunk (its text, metadata and vector);
+Three collections: `<name>` holds every chunk (its text, metadata and vector);
+`<name>_sentences` holds a vector per sentence of every chunk (id `<chunk id>/<n>`), so
+answers can pick sentences by meaning and search can go from a sentence to its passage;
 `<name>_docs` is the manifest, one entry per document, whose text is the list of the
 document's chunk ids. A document is switched to a new version by rewriting its
 manifest entry, after the new chunks are in and before the stale ones go, so a
@@ -75,6 +77,9 @@ class Store:
                 settings.collection, embedding_function=None,
                 configuration={"hnsw": {"space": "cosine"}},
                 metadata={"embedder": embedder_name, **({"dim": dim} if dim else {})})
+            self.sentences = self.client.get_or_create_collection(
+                f"{settings.collection}_sentences", embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}})
             self.docs = self.client.get_or_create_collection(
                 f"{settings.collection}_docs", embedding_function=None)
         except Exception as exc:
@@ -138,6 +143,51 @@ class Store:
                                embeddings=vectors[start:start + PAGE].tolist())
 
     @_writes
+    def add_sentences(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        """`vectors` holds one row per sentence of `chunks`, in order (Chunk.sentences())."""
+        rows = [(f"{c.id}/{n}", s, {"chunk_id": c.id, "n": n}) for c in chunks for n, s in enumerate(c.sentences())]
+        for start in range(0, len(rows), PAGE):
+            part = rows[start:start + PAGE]
+            self.sentences.upsert(ids=[r[0] for r in part], documents=[r[1] for r in part],
+                                  metadatas=[r[2] for r in part], embeddings=vectors[start:start + PAGE].tolist())
+
+    def ids_with_sentences(self, chunk_ids: list[str]) -> set[str]:
+        """The chunks whose sentence vectors are in the store (their first sentence is)."""
+        found: set[str] = set()
+        for batch in _batches(chunk_ids, PAGE):
+            got = self.sentences.get(ids=[f"{i}/0" for i in batch], include=[])["ids"]
+            found.update(i.rsplit("/", 1)[0] for i in got)
+        return found
+
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """Each chunk's sentence vectors, one row per sentence in order."""
+        if not chunk_ids:
+            return {}
+        got = self.sentences.get(where={"chunk_id": {"$in": list(chunk_ids)}}, include=["embeddings", "metadatas"])
+        rows: dict[str, list[tuple[int, np.ndarray]]] = {}
+        for meta, vector in zip(got["metadatas"], got["embeddings"]):
+            rows.setdefault(meta["chunk_id"], []).append((int(meta["n"]), vector))
+        return {cid: np.asarray([v for _, v in sorted(items, key=lambda r: r[0])], dtype=np.float32)
+                for cid, items in rows.items()}
+
+    def search_sentences(self, vector: np.ndarray, k: int) -> list[tuple[str, int, float]]:
+        """(chunk id, sentence number, cosine similarity), best first."""
+        n = self.sentences.count()
+        if n == 0:
+            return []
+        got = self.sentences.query(query_embeddings=[vector.tolist()], n_results=min(k, n),
+                                   include=["distances", "metadatas"])
+        return [(m["chunk_id"], int(m["n"]), 1.0 - d) for m, d in zip(got["metadatas"][0], got["distances"][0])]
+
+    def all_sentence_chunk_ids(self) -> set[str]:
+        ids: set[str] = set()
+        offset = 0
+        while batch := self.sentences.get(include=[], limit=PAGE * 10, offset=offset)["ids"]:
+            ids.update(i.rsplit("/", 1)[0] for i in batch)
+            offset += len(batch)
+        return ids
+
+    @_writes
     def update_metadata(self, chunks: list[Chunk]) -> None:
         for part in _batches(chunks, PAGE):
             self.chunks.update(ids=[c.id for c in part], metadatas=[c.metadata() for c in part])
@@ -146,6 +196,7 @@ class Store:
     def delete_chunks(self, ids: Iterable[str]) -> None:
         for batch in _batches(list(ids), PAGE):
             self.chunks.delete(ids=batch)
+            self.sentences.delete(where={"chunk_id": {"$in": batch}})
 
     def get_chunks(self, ids: list[str]) -> list[Chunk]:
         out: list[Chunk] = []
@@ -176,7 +227,8 @@ class Store:
         return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0])]
 
     def drop_all(self) -> None:
-        for name in (self.settings.collection, f"{self.settings.collection}_docs"):
+        for name in (self.settings.collection, f"{self.settings.collection}_sentences",
+                     f"{self.settings.collection}_docs"):
             try:
                 self.client.delete_collection(name)
             except Exception:  # absent already

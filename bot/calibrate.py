@@ -1,0 +1,191 @@
+"""python -m bot.calibrate DEV.jsonl [MORE.jsonl …] [--store DIR]
+
+Fits every number of the answer layer on dev questions and writes bot/calibration.json:
+1. the fusion weights per language (dense passage / dense sentence / BM25), by retrieval MRR;
+2. the composer's weights (words against meaning, the passage's rank, a stated figure when one is
+   asked, the margin for a second sentence), by evidence in the answer, then shorter answers;
+3. the relevance model (bot/relevance.py): a logistic regression over its features, and its
+   threshold, chosen on out-of-fold probabilities (5-fold cross-validation) so that it is judged
+   on questions it was not fitted on.
+Never pass the test split: its numbers are only reported (python -m bot.eval eval/test.jsonl).
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import logging
+import re
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from . import calibration as calibration_module
+from . import relevance
+from .answer import Answerer, contextualize
+from .eval import read_questions
+
+log = logging.getLogger(__name__)
+FUSION_GRID = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+COMPOSER_GRID = {"lexical": [0.0, 0.15, 0.3], "passage": [0.0, 0.05, 0.1],
+                 "figure": [0.0, 0.05], "margin": [0.0, 0.02, 0.04, 0.06, 0.08], "extra": [1, 2]}
+MAX_MEDIAN_CHARS = 160   # shorter answers win only within this; evidence in the answer matters more
+FOLDS = 5
+MAX_FALSE_REFUSALS = 0.03
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _has(text: str, evidence: list[str]) -> bool:
+    text = _squash(text)
+    return any(_squash(e) in text for e in evidence)
+
+
+class Workbench:
+    """The service with memoised query vectors and sentence vectors, so grids run in seconds."""
+
+    def __init__(self, service, questions: list[dict]):
+        self.service = service
+        self.questions = questions
+        embedder = service.kb.embedder
+        embedder.query = lru_cache(maxsize=None)(embedder.query)
+        store = service.kb.store
+        vectors = {}
+
+        def sentence_vectors(ids):
+            missing = [i for i in ids if i not in vectors]
+            vectors.update(store.sentence_vectors_uncached(missing) if missing else {})
+            return {i: vectors[i] for i in ids if i in vectors}
+        store.sentence_vectors_uncached = store.sentence_vectors
+        store.sentence_vectors = sentence_vectors
+        self.answerer = Answerer(service.kb, service.retriever)
+
+    def query(self, q: dict) -> str:
+        return contextualize(q["question"], q.get("history"))
+
+    def retrievals(self):
+        return [self.service.retriever.retrieve(self.query(q), self.service.kb.settings.top_k) for q in self.questions]
+
+
+def set_calibration(**parts) -> None:
+    calibration_module.use(**parts)
+
+
+def fit_fusion(bench: Workbench) -> dict:
+    answerable = [q for q in bench.questions if q.get("source")]
+    best = {}
+    for language, english in (("chinese", False), ("english", True)):
+        subset = [q for q in answerable if _is_english(q) == english]
+        scores = []
+        for d, s in itertools.product(FUSION_GRID, FUSION_GRID):
+            lexical = round(1 - d - s, 2)
+            if lexical < 0:
+                continue
+            weights = {"dense": d, "sentence": s, "lexical": lexical}
+            fusion = {**calibration_module.calibration()["fusion"], language: weights}
+            set_calibration(fusion=fusion)
+            mrr = 0.0
+            for q in subset:
+                hits = bench.service.retriever.retrieve(bench.query(q), 5).hits
+                rank = next((i + 1 for i, h in enumerate(hits) if _has(h.chunk.text, q["evidence"])), None)
+                mrr += 1 / rank if rank else 0.0
+            scores.append((mrr / max(len(subset), 1), weights))
+        scores.sort(key=lambda s: -s[0])
+        best[language] = scores[0][1]
+        log.warning("fusion %s: MRR %.3f with %s (%d questions)", language, scores[0][0], scores[0][1], len(subset))
+        set_calibration(fusion={**calibration_module.calibration()["fusion"], language: scores[0][1]})
+    return best
+
+
+def _is_english(q: dict) -> bool:
+    from .text import is_english
+    return is_english(q["question"])
+
+
+def fit_composer(bench: Workbench, retrievals) -> dict:
+    cases = [(q, r) for q, r in zip(bench.questions, retrievals) if q.get("source") and r.hits]
+    scores = []
+    for values in itertools.product(*COMPOSER_GRID.values()):
+        params = dict(zip(COMPOSER_GRID, values))
+        set_calibration(composer=params)
+        evidence, lengths = 0.0, []
+        for q, found in cases:
+            answer = bench.answerer.compose(q["question"], found)
+            text = _squash(answer.answer)
+            evidence += sum(_squash(e) in text for e in q["evidence"]) / len(q["evidence"])
+            lengths.append(len(text))
+        scores.append((round(evidence / len(cases), 3), -float(np.median(lengths)), params))
+    scores.sort(key=lambda s: (-s[1] > MAX_MEDIAN_CHARS, -s[0], -s[1]))
+    log.warning("composer: evidence %.3f, median %d chars with %s", scores[0][0], -scores[0][1], scores[0][2])
+    set_calibration(composer=scores[0][2])
+    return scores[0][2]
+
+
+def fit_relevance(bench: Workbench, retrievals) -> dict:
+    rows, labels, not_stated = [], [], []
+    for q, found in zip(bench.questions, retrievals):
+        rows.append(relevance.features(found))
+        labels.append(int(bool(q.get("source"))))
+        composed = bench.answerer.compose(q["question"], found) if found.hits else None
+        verdict = relevance.Verdict("answered", 1.0, "")
+        not_stated.append(bool(composed) and relevance.check_stated(q["question"], verdict, composed.answer).outcome
+                          == "not_stated")
+    pinned = np.array([bool(f.hits) and (f.hits[0].article_match or f.missing_article) for f in retrievals])
+    labels_a, not_stated = np.array(labels), np.array(not_stated)
+    oof = np.zeros(len(rows))
+    order = np.random.default_rng(0).permutation(len(rows))
+    for fold in range(FOLDS):
+        test = order[fold::FOLDS]
+        train = np.setdiff1d(order, test)
+        model = relevance.fit([rows[i] for i in train], [labels[i] for i in train])
+        for i in test:
+            oof[i] = relevance.probability(rows[i], model)
+    best = None
+    for threshold in np.arange(0.05, 0.96, 0.01):
+        found = ((oof >= threshold) | pinned) & ~not_stated
+        false_refusal = float(np.mean(~found[labels_a == 1]))
+        answered_unanswerable = float(np.mean(found[labels_a == 0]))
+        cost = false_refusal + answered_unanswerable + (10 if false_refusal > MAX_FALSE_REFUSALS else 0)
+        if best is None or cost < best[0]:
+            best = (cost, round(float(threshold), 2), false_refusal, answered_unanswerable)
+    log.warning("relevance: threshold %.2f; out of fold: false refusals %.3f, unanswerable answered %.3f",
+                best[1], best[2], best[3])
+    return {**relevance.fit(rows, labels), "threshold": best[1],
+            "out_of_fold": {"false_refusal_rate": round(best[2], 3), "unanswerable_answered": round(best[3], 3)}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.calibrate", description=__doc__.splitlines()[0])
+    parser.add_argument("files", type=Path, nargs="+")
+    parser.add_argument("--store", type=Path)
+    args = parser.parse_args(argv)
+    if any(f.name.startswith("test") for f in args.files):
+        raise SystemExit("error: the test split is never used for fitting; pass dev files only")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+
+    from ingest.settings import Settings
+
+    from .service import open_service
+
+    settings = Settings.from_env()
+    if args.store:
+        settings = replace(settings, store_dir=args.store)
+    questions = [q for f in args.files for q in read_questions(f)]
+    bench = Workbench(open_service(settings, ingest_if_needed=False), questions)
+    fusion = fit_fusion(bench)
+    retrievals = bench.retrievals()
+    composer = fit_composer(bench, retrievals)
+    model = fit_relevance(bench, retrievals)
+    out = {"fitted_on": [str(f) for f in args.files], "questions": len(questions),
+           "fusion": fusion, "composer": composer, "relevance": model}
+    calibration_module.FILE.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {calibration_module.FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

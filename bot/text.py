@@ -1,0 +1,193 @@
+"""Text as the bot reads it, in one place: tokens, content words and their rarity, sentences,
+figures, the question's language and what kind of fact it asks for.
+
+Retrieval, the composer, the "does the knowledge base answer this?" decision, the LLM check and
+the quiz all read text through these functions, so a rule changes everywhere at once.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from functools import cache
+
+from ingest.cleaning import split_sentences
+from ingest.numerals import from_chinese
+
+__all__ = ["split_sentences", "tokens", "content_words", "is_function_word", "rarity", "word_weights", "strip_question_words",
+           "is_english", "asks_for", "states_figure", "figures", "figure_heads"]
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_RUN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
+
+# The closed class of words that ask rather than say what is asked about: interrogatives, sentence
+# particles and the politeness around a question. They are grammar, not topic, so they never count as
+# evidence a passage must contain. (Open-class words such as 条件 or 我们 do not belong here.)
+QUESTION_WORDS = (
+    "什么 为什么 为何 哪些 哪个 哪几个 哪几 哪里 哪儿 哪 几个 几 多少 多久 多长时间 多大 多高 怎么样 怎么办 怎么 怎样 咋办 咋 "
+    "如何 是否 能否 能不能 可不可以 可以吗 要不要 用不用 算不算 有没有 是不是 谁 何时 啥时候 啥 吗 呢 吧 啊 呀 嘛 请问 请 一下"
+).split()
+_QUESTION_WORD_SET = set(QUESTION_WORDS)
+_QUESTION_WORDS_RE = re.compile("|".join(sorted(map(re.escape, QUESTION_WORDS), key=len, reverse=True)))
+# Function words jieba returns as words of their own; like question words they carry no topic.
+_FUNCTION_WORDS = set("的 地 得 了 着 过 是 在 和 与 及 或 对 把 被 给 就 都 也 还 又 要 会 能 有 这 那 之 其 我 你 他 她 它".split())
+UNKNOWN_RARITY = 12.0
+
+
+def tokens(text: str) -> list[str]:
+    """Character bigrams of Chinese runs (no dictionary, so 三管三必须 or 一岗双责 are never cut the
+    wrong way) and whole Latin/digit words."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    out: list[str] = []
+    for run in _RUN.findall(text):
+        if run[0].isascii() or len(run) == 1:
+            out.append(run)
+        else:
+            out += [run[i:i + 2] for i in range(len(run) - 1)]
+    return out
+
+
+def is_function_word(word: str) -> bool:
+    """A question word or a grammatical word: never evidence, never worth a quiz blank."""
+    return word in _FUNCTION_WORDS or word in _QUESTION_WORD_SET
+
+
+def strip_question_words(text: str) -> str:
+    """The question with its question words replaced by a break, so no bigram spans them."""
+    return _QUESTION_WORDS_RE.sub(" ", text)
+
+
+def content_words(text: str) -> list[str]:
+    import jieba
+
+    _general_frequencies()   # loads jieba quietly once
+    return [w for w in dict.fromkeys(jieba.lcut(strip_question_words(text)))
+            if w not in _FUNCTION_WORDS and re.search(f"[{CJK}]", w)]
+
+
+@cache
+def _general_frequencies() -> tuple[dict, int]:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba.dt.FREQ, jieba.dt.total
+
+
+def word_frequency(word: str) -> int:
+    """How often jieba's general-Chinese dictionary has seen the word."""
+    return _general_frequencies()[0].get(word, 0)
+
+
+def rarity(word: str) -> float:
+    """-log of the word's frequency in jieba's general-Chinese dictionary; unknown words count as rare."""
+    freq, total = _general_frequencies()
+    count = freq.get(word, 0)
+    return math.log(total / (count + 1)) if count else UNKNOWN_RARITY
+
+
+def word_weights(text: str) -> dict[str, float]:
+    """The content words of `text`, each weighted by its rarity in general Chinese."""
+    return {w: rarity(w) for w in content_words(text)}
+
+
+def cjk_share(text: str) -> float:
+    letters = re.findall(rf"[A-Za-z{CJK}]", text)
+    return sum(1 for c in letters if not c.isascii()) / len(letters) if letters else 1.0
+
+
+def is_english(text: str) -> bool:
+    """Written mostly in Latin letters (an English question may quote a Chinese term)."""
+    return cjk_share(text) < 0.5
+
+
+# --- figures -----------------------------------------------------------------------------
+
+_NUMERAL = "零〇一二两三四五六七八九十百千万亿"
+_FIGURE = re.compile(rf"(?:\d+(?:[.,]\d+)*|[{_NUMERAL}]+)(?:\s*[万亿])?")
+# Measure words and units a figure is counted in; a numeral before one of them states a quantity.
+UNITS = "个人名次起件项条日天月年周小时分钟秒元万亿倍家户处座吨米台辆层%％"
+_STATED = re.compile(rf"(?:\d+|[{_NUMERAL}]+)\s*(?:多|余)?\s*(?:[{UNITS}]|小时|分钟|周岁|百分|以上|以下|以内)"
+                     rf"|百分之[{_NUMERAL}]+")
+_COMPARATORS = re.compile(r"^(?:以上|以下|以内|之内|之日|左右|多|余|不足|超过|至|到|、|，|,|-|—|～|~)")
+# Asking for a quantity or a time: 多少 / 几 + a measure word, how many/much/long, the amount of a fine.
+_ASKS_QUANTITY = re.compile(r"多少|(?<![哪十百千好])几(?!乎)|多久|多长|多大|数额|金额|how (?:many|much|long|often)|what (?:is|was|are) the (?:fine|amount|penalty|number)", re.I)
+_ASKS_TIME = re.compile(r"何时|什么时候|啥时候|哪一?年|哪一?天|哪月|几月|几号|日期|时间是|\bwhen\b|what date|what year", re.I)
+
+
+# Questions for a quantity in a unit (多少天, 几年, 多少名): the unit a stated figure must carry, with
+# the units Chinese uses interchangeably for it. 个 is left out: it counts anything.
+_ASKED_UNIT = re.compile(r"(?:多少|(?<![哪十百千好])几)\s*(小时|分钟|学时|公里|平方米|立方米|万元|亿元|周岁|[名人位次起件项条日天月年周岁倍家户处座吨米台辆层元钱块])")
+_SAME_UNIT = {"天": "日|天|小时", "日": "日|天|小时", "名": "名|人", "人": "名|人", "位": "名|人|位", "岁": "岁|周岁",
+              "周岁": "岁|周岁", "钱": "元", "块": "元", "万元": "元", "亿元": "元", "次": "次|回"}
+# Money asked for without a unit word (罚多少, 奖金是多少, how much is the fine): answered only in 元.
+_ASKS_MONEY = re.compile(r"罚|奖金|奖励|补助|补偿|赔偿|费用|钱|fine|penalt|compensation|how much", re.I)
+_DATE_ASKED = {"day": re.compile(r"哪一?天|几月几[日号]|什么日子|what date|which day", re.I),
+               "year": re.compile(r"哪一?年|what year|which year", re.I)}
+_DATE_STATED = {"day": re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日"),
+                "year": re.compile(r"\d{4}\s*年")}
+
+
+def asks_for(question: str) -> str | None:
+    """"quantity", "time" or None: the kind of figure a question asks for."""
+    if _ASKS_TIME.search(question):
+        return "time"
+    if _ASKS_QUANTITY.search(question):
+        return "quantity"
+    return None
+
+
+def states_figure(text: str, question: str = "") -> bool:
+    """The text states the figure `question` asks for: a number in the unit asked (多少天 → 15日),
+    money in 元, a date as precise as asked; with no question, any quantity or date."""
+    if question:
+        if m := _ASKED_UNIT.search(question):
+            units = _SAME_UNIT.get(m.group(1), m.group(1))
+            return re.search(rf"(?:\d+|[{_NUMERAL}]+)\s*(?:多|余)?\s*个?(?:工作)?(?:{units})", text) is not None
+        if asks_for(question) == "quantity" and _ASKS_MONEY.search(question):
+            return re.search(rf"(?:\d+|[{_NUMERAL}]+)\s*(?:万|亿)?元", text) is not None
+        for precision, asked in _DATE_ASKED.items():
+            if asked.search(question):
+                return _DATE_STATED[precision].search(text) is not None
+    return bool(_STATED.search(text) or re.search(r"\d{4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日", text))
+
+
+def _value(raw: str) -> float | None:
+    raw = raw.replace(",", "").replace(" ", "")
+    scale = 1
+    while raw and raw[-1] in "万亿" and len(raw) > 1:
+        scale *= 10_000 if raw[-1] == "万" else 100_000_000
+        raw = raw[:-1]
+    try:
+        number = float(raw)
+    except ValueError:
+        number = from_chinese(raw)
+    return None if number is None else number * scale
+
+
+def figures(text: str) -> list[tuple[float, str]]:
+    """Every figure in `text` as (value, the words right after it): 「10人以上死亡」 → (10, "人以上死亡…").
+    Digits and Chinese numerals are read alike (二十四 = 24, 5000万 = 50000000)."""
+    out = []
+    for m in _FIGURE.finditer(text):
+        raw = m.group(0)
+        if re.fullmatch(f"[{_NUMERAL}]", raw) and raw not in "十百千万亿" and not _STATED.match(text, m.start()):
+            continue   # a lone 一 or 三 inside a word (一般, 三同时) is not a figure
+        value = _value(raw)
+        if value is not None:
+            out.append((value, text[m.end():m.end() + 16]))
+    return out
+
+
+def figure_heads(after: str) -> str:
+    """The words a figure counts, skipping its unit and comparators: 「人以上30人以下死亡，」 → 「死亡」."""
+    rest = after
+    while rest:
+        stripped = _COMPARATORS.sub("", rest)
+        stripped = re.sub(rf"^(?:\d+|[{_NUMERAL}]+|[{UNITS}]|小时|分钟)", "", stripped)
+        if stripped == rest:
+            break
+        rest = stripped
+    head = re.match(f"[{CJK}]{{2}}", rest)
+    return head.group(0) if head else ""
