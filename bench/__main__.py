@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 HERE = ROOT / "bench"
 WORK = HERE / "work"
-EVAL = ROOT / "eval" / "questions.jsonl"
+EVAL = ROOT / "eval" / "test.jsonl"
 
 
 def log(message: str) -> None:

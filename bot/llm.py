@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from .answer import cite
 from .records import Answer
 from .retrieval import Hit
-from .text import split_sentences, word_weights
+from .text import figures_supported, split_sentences, word_weights
 
 SYSTEM = (
     "你是应急管理局的安全生产知识库助手。只能依据用户给出的编号资料回答问题，"
@@ -88,6 +88,8 @@ def check(question: str, reply: str, passages: list[Hit], notice: str = "") -> A
 
 
 def _support(claim: str, passage: str) -> float:
+    if not figures_supported(claim, passage):
+        return 0.0   # a figure the passage does not state, or states of something else
     weights = word_weights(claim)
     if not weights:
         return 0.0

@@ -210,8 +210,10 @@ def other_law_named(query: str, titles: list[str]) -> str:
             continue
         if m.group(2) == "法" and word_frequency(name[1:]) >= COMMON_WORD_FREQUENCY:
             continue
-        # named loosely (报告调查条例 for 生产安全事故报告和调查处理条例) is still named
-        if not any(m.group(1) in k and k.endswith(m.group(2)) or name in k for k in known):
+        # a regulation named loosely (报告调查条例 for 生产安全事故报告和调查处理条例) is still named;
+        # a law must match its own name (交通安全法 is not 安全生产法)
+        loose = m.group(2) == "条例"
+        if not any(name in k or loose and m.group(1) in k and k.endswith("条例") for k in known):
             return name
     return ""
 

@@ -191,3 +191,14 @@ def figure_heads(after: str) -> str:
         rest = stripped
     head = re.match(f"[{CJK}]{{2}}", rest)
     return head.group(0) if head else ""
+
+
+def figures_supported(claim: str, passage: str) -> bool:
+    """Every figure of `claim` stands in `passage` with the same value and counting the same thing:
+    「重大事故是指造成100人以上死亡」 fails against an article whose 100 counts 重伤."""
+    stated = figures(passage)
+    for value, after in figures(claim):
+        head = figure_heads(after)
+        if not any(v == value and (not head or head in a or head == figure_heads(a)) for v, a in stated):
+            return False
+    return True

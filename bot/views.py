@@ -13,6 +13,7 @@ CSS = """
 .kb-turn {margin: 0 0 1.2em 0;}
 .kb-q {background: #eef4ff; border-radius: 8px; padding: .6em .8em; margin-bottom: .5em; white-space: pre-wrap;}
 .kb-a {padding: .2em .2em; white-space: pre-wrap; line-height: 1.7;}
+.kb-notstated {background: #eef5ff; border: 1px solid #7aa7e0; border-radius: 8px; padding: .6em .8em;}
 .kb-notfound {background: #fff7e0; border: 1px solid #e6c200; border-radius: 8px; padding: .6em .8em;}
 .kb-notice {color: #8a5a00; font-size: .9em; margin: .3em 0;}
 .kb-sources {margin-top: .4em; font-size: .92em;}
@@ -65,6 +66,13 @@ def answer_html(turn: int, answer: Answer, partial: str | None = None) -> str:
         return f'<div class="kb-turn">{question}<div class="kb-a kb-pending">{escape(partial)}▍</div></div>'
     if answer.unavailable:
         return (f'<div class="kb-turn">{question}<div class="kb-notfound">{escape(answer.answer)}</div></div>')
+    if answer.outcome == "not_stated":
+        # the topic is covered, the figure asked is not: say so, and show the closest provisions
+        body = _MARKER.sub(lambda m: f'<a class="cite" href="#" data-target="src-{turn}-{m.group(1)}">[{m.group(1)}]</a>',
+                           escape(answer.answer))
+        sources = "".join(_source(turn, c) for c in answer.citations)
+        return (f'<div class="kb-turn">{question}{notice}<div class="kb-notstated">ⓘ {body}</div>'
+                f'<div class="kb-sources"><b>最相关的条文</b>{sources}</div></div>')
     if not answer.found:
         related = ""
         if answer.related:

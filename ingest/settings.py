@@ -56,8 +56,6 @@ class Settings:
     max_pages: int
     max_question_chars: int
     top_k: int
-    min_coverage: float
-    min_dense: float
     llm_base_url: str | None
     llm_model: str | None
     llm_api_key: str | None = field(repr=False)
@@ -82,9 +80,6 @@ class Settings:
             max_pages=_number("KB_MAX_PAGES", 1000),
             max_question_chars=_number("KB_MAX_QUESTION_CHARS", 500),
             top_k=_number("KB_TOP_K", 5),
-            # Calibrated for the bundled e5 on eval/questions.jsonl; another embedder needs its own.
-            min_coverage=_number("KB_MIN_COVERAGE", 0.6, float),
-            min_dense=_number("KB_MIN_DENSE", 0.86, float),
             llm_base_url=_env("KB_LLM_BASE_URL"),
             llm_model=_env("KB_LLM_MODEL"),
             llm_api_key=_secret("KB_LLM_API_KEY"),

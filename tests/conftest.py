@@ -23,7 +23,8 @@ from ingest.settings import Settings  # noqa: E402
 
 DATA = ROOT / "data"
 CORPUS = ROOT.parent / "shared" / "corpus"
-EVAL = ROOT / "eval" / "questions.jsonl"
+EVAL = ROOT / "eval" / "test.jsonl"   # the frozen test split
+DEV = ROOT / "eval" / "dev.jsonl"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 

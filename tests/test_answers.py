@@ -82,6 +82,31 @@ def test_a_question_for_a_figure_needs_that_figure_in_the_answer(service, questi
         assert answer.found and expected in answer.answer
 
 
+def test_three_outcomes_a_user_can_tell_apart(service):
+    answered = service.answerer.ask("发生事故后单位负责人应当在多长时间内向县级以上人民政府报告？")
+    assert answered.outcome == "answered" and "1小时内" in answered.answer
+    # the knowledge base covers the topic (the director, the bureau) but states no salary
+    not_stated = service.answerer.ask("应急管理局局长的工资是多少？")
+    assert (not_stated.found, not_stated.outcome, not_stated.missing) == (False, "not_stated", "具体数字")
+    assert not_stated.answer.startswith("知识库的相关条文没有给出所问的具体数字")
+    assert not_stated.citations and all(f"[{c.n}]" in not_stated.answer for c in not_stated.citations)
+    off_domain = service.answerer.ask("消防法对商场的疏散通道有什么规定？")   # a law the knowledge base lacks
+    assert (off_domain.found, off_domain.outcome) == (False, "not_found") and not off_domain.citations
+    data = not_stated.to_json()
+    assert data["outcome"] == "not_stated" and data["missing"] == "具体数字"
+
+
+def test_figures_are_read_in_every_form():
+    from bot.text import figure_heads, figures, states_figure
+
+    assert [v for v, _ in figures("处二十万元以上五十万元以下的罚款")] == [200000, 500000]
+    assert figures("5000万元以上1亿元以下")[0][0] == 50_000_000
+    assert figure_heads(figures("造成10人以上30人以下死亡")[0][1]) == "死亡"
+    assert states_figure("应当在15日内作出决定", "要在多少天内决定？")
+    assert not states_figure("给予奖励", "举报能拿多少奖金？")
+    assert not states_figure("处五万元以下的罚款", "几年内不得担任？")
+
+
 def test_follow_up_ordinal_uses_the_conversation(service):
     history = [{"role": "user", "content": "专项整治三年行动有哪两个专题？"},
                {"role": "assistant", "content": "…"}]
@@ -100,6 +125,15 @@ def test_follow_up_about_penalties_uses_the_conversation(service):
 def test_english_question_is_answered_from_the_chinese_sources(service):
     answer = service.answerer.ask("How many deaths make an accident a major accident?")
     assert answer.found and "10人以上30人以下死亡" in answer.answer
+
+
+def test_english_words_are_searched_in_the_chinese_words_they_translate_to(service):
+    from bot.crosslingual import to_chinese
+
+    bm25 = service.retriever.snapshot().bm25
+    chinese, share = to_chinese("Who must report the accident?", bm25.uses)
+    assert "报告" in chinese and "事故" in chinese and share == 1.0
+    assert to_chinese("define", bm25.uses)[0] != to_chinese("fine", bm25.uses)[0]   # whole words only
 
 
 def test_every_answer_of_the_evaluation_set_is_grounded(service):

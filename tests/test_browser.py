@@ -66,9 +66,19 @@ def test_not_found_looks_different(page):
     assert last.locator("a.cite").count() == 0
 
 
+def test_topic_covered_but_figure_not_stated_is_its_own_outcome(page):
+    before = page.locator(".kb-turn").count()
+    ask(page, "应急管理局局长的工资是多少？")
+    expect(page.locator(".kb-turn")).to_have_count(before + 1, timeout=60_000)
+    last = page.locator(".kb-turn").last
+    expect(last.locator(".kb-notstated")).to_contain_text("没有给出所问的具体数字", timeout=60_000)
+    expect(last.locator(".kb-sources")).to_contain_text("最相关的条文")
+    assert last.locator(".kb-notfound").count() == 0
+
+
 def test_markup_in_a_question_is_shown_as_text(page):
     ask(page, "<img src=x onerror=\"document.title='pwned'\"><b>粗体</b>三个必须")
-    expect(page.locator(".kb-turn")).to_have_count(3, timeout=60_000)
+    expect(page.locator(".kb-turn")).to_have_count(4, timeout=60_000)
     question = page.locator(".kb-turn").last.locator(".kb-q")
     expect(question).to_contain_text("<b>粗体</b>")
     assert question.locator("b, img").count() == 0

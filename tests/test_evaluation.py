@@ -1,41 +1,69 @@
-"""The evaluation set's numbers, guarded. Thresholds sit a little under what the README
-reports, so a regression of two or three questions fails here."""
+"""The frozen test split's numbers, guarded: each threshold sits a few questions under what
+eval/results/test.json (and so README) reports, so a regression of the method fails here. The
+split itself is never used to fit anything (bot/calibrate.py refuses it)."""
 import json
 import os
 import subprocess
 import sys
 
-from conftest import EVAL, ROOT
+from conftest import DEV, EVAL, ROOT
 
 from bot.eval import evaluate, read_questions, service_pipeline
 
 
-def test_evaluation_set_is_large_and_varied():
-    questions = read_questions(EVAL)
-    kinds = {q["kind"] for q in questions}
-    assert len(questions) >= 60
-    assert sum(q["source"] is None for q in questions) >= 8
-    assert {"copied", "paraphrase", "colloquial", "multi", "article", "english", "unanswerable"} <= kinds
+def test_the_splits_are_large_varied_and_apart():
+    test, dev = read_questions(EVAL), read_questions(DEV)
+    assert len(test) + len(dev) >= 300
+    for split in (test, dev):
+        kinds = [q["kind"] for q in split]
+        assert sum(q["source"] is None for q in split) >= 0.15 * len(split)
+        assert sum(k in ("scenario", "colloquial") for k in kinds) >= 0.4 * len(split)
+        assert sum(k == "english" for k in kinds) >= 0.1 * len(split)
+        assert sum(k == "copied" for k in kinds) <= 0.2 * len(split)
+        assert any(q.get("history") for q in split)
+    assert not {q["question"] for q in test} & {q["question"] for q in dev}
 
 
-def test_quality_on_the_evaluation_set(service):
-    summary, _ = evaluate(service_pipeline(service), read_questions(EVAL))
-    assert summary["hit@1"] >= 0.75
-    assert summary["hit@3"] >= 0.95
-    assert summary["mrr"] >= 0.85
-    assert summary["evidence_in_answer"] >= 0.85
-    assert summary["false_refusal_rate"] <= 0.05
-    assert summary["refusal_accuracy"] >= 0.83
+def test_quality_on_the_test_split(service):
+    summary, records = evaluate(service_pipeline(service), read_questions(EVAL))
+    assert summary["false_refusal_rate"] <= 0.08
+    assert summary["refusal_accuracy"] >= 0.45
+    assert summary["hit@1"] >= 0.62
+    assert summary["hit@5"] >= 0.72
+    assert summary["mrr"] >= 0.68
+    assert summary["evidence_in_answer"] >= 0.64
+    # an unanswerable question answered must never state a figure the question asked for
+    for r in records:
+        if not r["answerable"] and r["outcome"] == "answered":
+            assert r["answer"]["citations"], r["question"]
+
+
+def test_calibration_refuses_the_test_split():
+    out = subprocess.run([sys.executable, "-m", "bot.calibrate", str(EVAL)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode != 0 and "test split is never used" in out.stderr
 
 
 def test_eval_cli(shipped_kb, tmp_path):
     subset = tmp_path / "three.jsonl"
-    subset.write_text("\n".join(EVAL.read_text(encoding="utf-8").splitlines()[:2] + [
-        json.dumps({"id": "x", "question": "明天天气怎么样？", "evidence": [], "source": None})]), encoding="utf-8")
+    lines = [json.dumps({"id": "a", "question": "“三个必须”具体指什么？", "source": "应急局局长安全访谈稿.docx",
+                         "evidence": ["管行业必须管安全、管业务必须管安全、管生产经营必须管安全"]}, ensure_ascii=False),
+             json.dumps({"id": "b", "question": "那第二个呢？", "history": ["“三个必须”具体指什么？"],
+                         "source": "应急局局长安全访谈稿.docx", "evidence": ["管业务必须管安全"]}, ensure_ascii=False),
+             json.dumps({"id": "x", "question": "红烧肉怎么做才不腻？", "evidence": [], "source": None}, ensure_ascii=False)]
+    subset.write_text("\n".join(lines), encoding="utf-8")
     env = {**os.environ, "KB_STORE_DIR": str(shipped_kb.settings.store_dir), "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-m", "bot.eval", str(subset), "--json"], env=env, cwd=ROOT,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["summary"]["hit@1"] == 1.0 and data["summary"]["refusal_accuracy"] == 1.0
-    assert len(data["records"]) == 3 and data["records"][0]["answer"]["citations"]
+    assert [r["outcome"] for r in data["records"]] == ["answered", "answered", "not_found"]
+
+
+def test_eval_on_an_empty_store_stops_with_a_clear_error(tmp_path):
+    env = {**os.environ, "KB_STORE_DIR": str(tmp_path / "empty"), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "bot.eval", str(EVAL)], env=env, cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0
+    assert "is empty" in out.stderr and "python -m ingest" in out.stderr
