@@ -32,12 +32,12 @@ def test_article_21_is_one_chunk_with_all_seven_duties_and_its_path():
 
 def test_long_sections_split_at_sentence_ends_with_overlap():
     chunks = chunks_of("应急局局长安全访谈稿.docx", max_chars=150, overlap=1)
-    section = [c for c in chunks if c.section and c.section[-1].startswith("（1）")]
+    section = [c for c in chunks if c.section and c.section[-1].startswith("(1)")]   # the source's own punctuation
     assert len(section) >= 3
     for c in section:
         assert len(c.text) <= 150
         # a sentence end, or a comma where one sentence alone is longer than a chunk
-        assert re.search(r"[。！？；”]$", c.text) or (re.search(r"[，、]$", c.text) and "。" not in c.text), c.text
+        assert re.search(r"[。！？；;?!”]$", c.text) or (re.search(r"[，、,]$", c.text) and "。" not in c.text), c.text
     # consecutive chunks share a sentence
     first, second = section[0].text, section[1].text
     assert second.split("。")[0] in first

@@ -28,7 +28,7 @@ def test_shipped_interview_has_its_questions_as_headings():
     doc = load(DATA / "应急局局长安全访谈稿.docx")
     headings = [b.text for b in doc.blocks if b.kind == "heading"]
     assert len([h for h in headings if h.startswith(("1、", "2、", "3."))]) == 3
-    assert "（1）对“生命至上，安全至上”的理解" in headings
+    assert "(1)对“生命至上,安全至上”的理解" in headings   # the source's own punctuation, kept
     body = "".join(b.text for b in doc.blocks)
     assert "为人民谋幸福" in body and "优知文库" not in body
 
