@@ -34,7 +34,7 @@ def format_answer(answer) -> str:
     lines = [answer.notice] if answer.notice else []
     lines.append(answer.answer)
     if answer.citations:
-        lines.append("\n来源：")
+        lines.append("\n最相关的条文：" if answer.outcome == "not_stated" else "\n来源：")
         lines += [f"[{c.n}] {c.label}（{c.source}）" for c in answer.citations]
     elif answer.related:
         lines.append("\n可能相关的段落（不是答案，仅供参考）：")

@@ -158,12 +158,12 @@ class Answerer:
 
     @staticmethod
     def _passages(hits: list[Hit]) -> list[Hit]:
-        """The passages an answer may draw on: the articles asked for, else those close to the best."""
+        """The passages an answer may draw on: the articles asked for, else the best few (how many is
+        calibrated: the best sentence is often in the second or third passage)."""
         articles = [h for h in hits if h.article_match]
         if articles:
             return articles[:MAX_PASSAGES]
-        keep = [h for h in hits if h.score >= 0.5 * hits[0].score]
-        return keep[:MAX_PASSAGES]
+        return hits[:calibration()["composer"]["passages"]]
 
     def compose(self, question: str, found: Retrieval, notice: str = "") -> Answer:
         passages = self._passages(found.hits)
@@ -199,6 +199,8 @@ class Answerer:
                          + params["passage"] * hit.score / top
                          + params["figure"] * (figure_asked and states_figure(text, question)))
                 scored.append((score, rank, a, text))
+        if not scored:   # passages without sentences (only whitespace): quote the best one as it is
+            return {id(passages[0]): [passages[0].chunk.text]}, passages[:1]
         scored.sort(key=lambda s: -s[0])
         best = scored[0]
         keep = [best] + [s for s in scored[1:1 + params["extra"]] if s[0] >= best[0] - params["margin"]]

@@ -15,7 +15,7 @@ DEFAULTS = {
     "fusion": {"chinese": {"dense": 0.3, "sentence": 0.2, "lexical": 0.5},
                "english": {"dense": 0.5, "sentence": 0.5, "lexical": 0.0}},
     "relevance": {"features": [], "mean": [], "scale": [], "weights": [], "bias": 0.0, "threshold": 0.5},
-    "composer": {"lexical": 0.15, "passage": 0.1, "figure": 0.0, "margin": 0.04, "extra": 1},
+    "composer": {"lexical": 0.15, "passage": 0.1, "figure": 0.0, "margin": 0.04, "extra": 1, "passages": 3},
     "fitted_on": [],
 }
 

@@ -59,8 +59,8 @@ def evaluate(pipeline: Pipeline, questions: list[dict], k: int = 5) -> tuple[dic
         answer, ranked = pipeline(q["question"], q.get("history"))
         latencies.append((time.perf_counter() - started) * 1000)
         evidence = [_squash(e) for e in q["evidence"]]
-        cited = [_squash(c.text) for c in answer.citations] if answer.found else []
-        text = _squash(answer.answer) if answer.found else ""
+        cited = [_squash(c.text) for c in answer.citations]
+        text = _squash(answer.answer)
         records.append({"id": q["id"], "question": q["question"], "answerable": q.get("source") is not None,
                         "kind": q.get("kind", ""), "rank": _first_rank(cited, evidence, k),
                         "retrieval_rank": _first_rank([_squash(t) for t in ranked], evidence, k),

@@ -27,15 +27,16 @@ from .text import content_words, is_english, is_function_word, rarity, split_sen
 
 KINDS = ("enumeration", "blank", "choice", "short")
 KIND_NAMES = {"enumeration": "列举", "blank": "填空", "choice": "选择", "short": "简答"}
+# Sources keep their own punctuation (the interview's half-width , : ;), so patterns accept both widths.
 _ITEM_LINE = re.compile(r"^\s*[（(]([一二三四五六七八九十]{1,3})[）)]\s*")
 _LEAD = re.compile(r"(?P<lead>[^\n。；]*?(?:下列|以下)(?P<what>[\u4e00-\u9fff]{1,8}?)(?:之一)?)[：:]\s*$")
-_QUOTED_LIST = re.compile(r"(?:^|(?<=[。\n]))(?P<term>“?[\u4e00-\u9fff]{2,8}”?)：“(?P<body>[^”]{6,80}?)(?:”|。)")
+_QUOTED_LIST = re.compile(r"(?:^|(?<=[。\n]))(?P<term>“?[\u4e00-\u9fff]{2,8}”?)[：:]“(?P<body>[^”]{6,80}?)(?:”|。)")
 _QUOTE_RUN = re.compile(r"((?:“[^“”]{2,40}”){2,})(\d+|[一二两三四五六七八九十]+)个([\u4e00-\u9fff]{1,4})")
 _FIGURE = re.compile(r"(\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)(人|日|小时|万元|亿元|元|天|年|个月|次|册|个|倍|%|百分之[一二三四五六七八九十百]+)")
-_DEFINITION = re.compile(r"(?:[（(][一二三四五六七八九十]+[）)])?(?P<term>[\u4e00-\u9fff]{2,20})，是指(?P<meaning>[^。；]{6,120})")
+_DEFINITION = re.compile(r"(?:[（(][一二三四五六七八九十]+[）)])?(?P<term>[\u4e00-\u9fff]{2,20})[，,]是指(?P<meaning>[^。；;]{6,120})")
 _LABEL = re.compile(r"^第?[一二三四五六七八九十百零\d]+[条章节款项]$")
-_CLARIFIES = re.compile(r"(?P<subject>[“”\u4e00-\u9fff]{4,16}?)(?:，这就|，|就)?(?:明确了|要求了)(?P<what>[^。；]{6,80})")
-_SYSTEM = re.compile(r"(?P<subject>[\u4e00-\u9fff]{2,20}?)实行(?P<what>[\u4e00-\u9fff、]{2,30}?制度?)(?=[，。；])")
+_CLARIFIES = re.compile(r"(?P<subject>[“”\u4e00-\u9fff]{4,16}?)(?:[，,]这就|[，,]|就)?(?:明确了|要求了)(?P<what>[^。；;]{6,80})")
+_SYSTEM = re.compile(r"(?P<subject>[\u4e00-\u9fff]{2,20}?)实行(?P<what>[\u4e00-\u9fff、]{2,30}?制度?)(?=[，,。；;])")
 _PUNCT = set("，。；：、？！“”（）()《》 \n")
 
 

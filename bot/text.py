@@ -138,9 +138,14 @@ def asks_for(question: str) -> str | None:
     return None
 
 
+_ORDINAL_LABEL = re.compile(rf"第[\d{_NUMERAL}]+[条款项章节编]")
+
+
 def states_figure(text: str, question: str = "") -> bool:
     """The text states the figure `question` asks for: a number in the unit asked (多少天 → 15日),
-    money in 元, a date as precise as asked; with no question, any quantity or date."""
+    money in 元, a date as precise as asked; with no question, any quantity or date. Labels such as
+    第十八条 are not figures."""
+    text = _ORDINAL_LABEL.sub(" ", text)
     if question:
         if m := _ASKED_UNIT.search(question):
             units = _SAME_UNIT.get(m.group(1), m.group(1))

@@ -1,32 +1,36 @@
 """Incremental, idempotent ingestion of the knowledge-base folder.
 
 Per file: hash it; skip it when its hash and the chunking settings are unchanged;
-otherwise load and chunk it, embed only the chunks whose ids the store lacks, switch
-the manifest entry to the new chunk list, then delete the chunks no longer listed.
+otherwise load and chunk it. Changed files are written in groups: embed only the chunks
+whose ids the store lacks, switch the group's manifest entries to the new chunk lists in
+one write, then delete the chunks no longer listed.
 A crash at any point leaves the previous version readable and the next run finishes
 the job (chunks a killed run wrote but never listed are swept at the end of every run). A file that fails to load is reported and its previous version kept.
 """
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import logging
 import os
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, UTC
 from pathlib import Path
 
 from .chunking import chunk_document
 from .loaders import SUFFIXES, LoadError, load
-from .records import DocRecord, IngestReport
+from .records import Chunk, DocRecord, IngestReport
 from .settings import Settings
 
 log = logging.getLogger(__name__)
-CHUNKER_VERSION = "2"  # 2: sentence vectors; the interview keeps its own punctuation
 # sentence-transformers sorts a call's texts by length before batching, so larger calls pad less
 EMBED_BATCH = 128
+# Small files are written together: a store transaction costs about 10 ms whatever its size
+FILES_PER_WRITE = 500
 Progress = Callable[[float, str], None]
 
 
@@ -75,8 +79,22 @@ def kb_files(folder: Path) -> list[Path]:
     return files
 
 
+# The code that turns a file into chunks and sentences. Its fingerprint is part of every manifest
+# entry, so an upgraded project re-chunks what it must by itself; chunk ids hash their text, so only
+# chunks whose text changed are embedded again.
+CHUNKING_CODE = ("loaders.py", "cleaning.py", "chunking.py", "records.py", "numerals.py")
+
+
+@functools.cache
+def chunker_version() -> str:
+    digest = hashlib.sha1()
+    for name in CHUNKING_CODE:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def config_key(settings: Settings, embedder_name: str) -> str:
-    return f"chunker={CHUNKER_VERSION};chars={settings.chunk_chars};overlap={settings.overlap_sentences};embedder={embedder_name}"
+    return f"chunker={chunker_version()};chars={settings.chunk_chars};overlap={settings.overlap_sentences};embedder={embedder_name}"
 
 
 def ingest(settings: Settings, embedder, store, *, files: list[Path] | None = None, prune: bool = True,
@@ -95,10 +113,16 @@ def ingest(settings: Settings, embedder, store, *, files: list[Path] | None = No
         # A renamed file is the same content under a new name, not a duplicate.
         names = {p.name for p in files}
         by_hash = {r.sha256: r.source for r in known.values() if not whole_folder or r.source in names}
+        batch: list[_Pending] = []
         for n, path in enumerate(files):
             progress(n / max(len(files), 1), f"{path.name}")
-            _ingest_file(settings, embedder, store, path, known, by_hash, config, report,
-                         lambda f, m, n=n: progress((n + f) / max(len(files), 1), m))
+            if pending := _prepare(settings, path, known, by_hash, config, report):
+                batch.append(pending)
+            if batch and (sum(len(p.chunks) for p in batch) >= EMBED_BATCH or len(batch) >= FILES_PER_WRITE):
+                _write(embedder, store, batch, report, lambda f, m, n=n: progress((n + f) / max(len(files), 1), m))
+                batch = []
+        if batch:
+            _write(embedder, store, batch, report, lambda f, m: progress(1.0, m))
         if prune and whole_folder:
             present = {p.name for p in files}
             for source in sorted(set(known) - present):
@@ -112,44 +136,62 @@ def ingest(settings: Settings, embedder, store, *, files: list[Path] | None = No
     return report
 
 
-def _ingest_file(settings, embedder, store, path, known, by_hash, config, report, progress) -> None:
+@dataclass
+class _Pending:
+    """A loaded and chunked file waiting to be written with others in one group of store writes."""
+
+    record: DocRecord
+    chunks: list[Chunk]
+    previous: DocRecord | None
+
+
+def _prepare(settings, path, known, by_hash, config, report) -> _Pending | None:
     source = path.name
     previous = known.get(source)
     # An unchanged file is recognised by its hash alone, without parsing it again.
     if previous and previous.config == config and _sha256(path) == previous.sha256:
         report.unchanged.append(source)
-        return
+        return None
     try:
         doc = load(path, source=source, max_bytes=settings.max_file_mb * 1_000_000, max_chars=settings.max_chars,
                    max_pages=settings.max_pages)
     except LoadError as exc:
         report.failed[source] = str(exc).removeprefix(f"{source}: ")
         log.warning("ingest: %s", exc)
-        return
+        return None
     twin = by_hash.get(doc.sha256)
     if twin and twin != source:
         report.failed[source] = f"same content as {twin}, which is already in the knowledge base; not added twice"
-        return
+        return None
+    by_hash[doc.sha256] = source
     chunks = chunk_document(doc, settings.chunk_chars, settings.overlap_sentences)
+    record = DocRecord(source=source, title=doc.title, sha256=doc.sha256, size=doc.size, chunks=len(chunks),
+                       ingested_at=datetime.now(UTC).isoformat(timespec="seconds"), config=config)
+    return _Pending(record, chunks, previous)
+
+
+def _write(embedder, store, batch: list[_Pending], report, progress) -> None:
+    """Write a group of files with a few store calls: new chunks (sentences first), then their
+    manifest entries in one upsert, then the chunks no entry lists any more. A crash before the
+    manifest write leaves the previous versions listed; orphans are swept at the end of a run."""
+    chunks = [c for p in batch for c in p.chunks]
     ids = [c.id for c in chunks]
     # A chunk counts as present only with its sentence vectors (a store from before they existed lacks them).
     have = store.existing_ids(ids) & store.ids_with_sentences(ids)
     fresh = [c for c in chunks if c.id not in have]
     for start in range(0, len(fresh), EMBED_BATCH):
         part = fresh[start:start + EMBED_BATCH]
-        progress(start / max(len(fresh), 1), f"{source}: embedding {start + len(part)}/{len(fresh)}")
-        # sentences first: a chunk in the store implies its sentences are too
+        progress(start / max(len(fresh), 1), f"{batch[0].record.source}: embedding {start + len(part)}/{len(fresh)}")
         store.add_sentences(part, embedder.passages([t for c in part for t in c.sentence_embedding_texts()]))
         store.add_chunks(part, embedder.passages([c.embedding_text() for c in part]))
     store.update_metadata([c for c in chunks if c.id in have])
-    listed_before = set(store.document_chunk_ids([source]).get(source, [])) if previous else set()
-    record = DocRecord(source=source, title=doc.title, sha256=doc.sha256, size=doc.size, chunks=len(chunks),
-                       ingested_at=datetime.now(UTC).isoformat(timespec="seconds"), config=config)
-    store.commit_document(record, ids)
-    store.delete_chunks(listed_before - set(ids))
-    by_hash[doc.sha256] = source
+    replaced = [p.record.source for p in batch if p.previous]
+    listed_before = store.document_chunk_ids(replaced) if replaced else {}
+    store.commit_documents([(p.record, [c.id for c in p.chunks]) for p in batch])
+    store.delete_chunks({i for listed in listed_before.values() for i in listed} - set(ids))
     report.chunks_embedded += len(fresh)
-    (report.updated if previous else report.added).append(source)
+    for p in batch:
+        (report.updated if p.previous else report.added).append(p.record.source)
 
 
 def _sweep_orphans(store) -> None:

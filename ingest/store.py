@@ -107,9 +107,11 @@ class Store:
         return hashlib.sha1(key.encode()).hexdigest()
 
     @_writes
-    def commit_document(self, record: DocRecord, chunk_ids: list[str]) -> None:
-        self.docs.upsert(ids=[record.source], documents=[" ".join(chunk_ids)],
-                         metadatas=[record.metadata()], embeddings=[[0.0]])
+    def commit_documents(self, entries: list[tuple[DocRecord, list[str]]]) -> None:
+        """Switch several documents to their new chunk lists in one write."""
+        for part in _batches(entries, PAGE):
+            self.docs.upsert(ids=[r.source for r, _ in part], documents=[" ".join(ids) for _, ids in part],
+                             metadatas=[r.metadata() for r, _ in part], embeddings=[[0.0]] * len(part))
 
     @_writes
     def forget_document(self, source: str) -> None:

@@ -22,7 +22,7 @@ from ingest.kb import KnowledgeBase  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
 
 DATA = ROOT / "data"
-CORPUS = ROOT.parent / "shared" / "corpus"
+FIXTURES = ROOT / "tests" / "fixtures"   # copies of what the tests read, so a clone needs nothing beside it
 EVAL = ROOT / "eval" / "test.jsonl"   # the frozen test split
 DEV = ROOT / "eval" / "dev.jsonl"
 ARTIFACTS = ROOT / "tests" / "artifacts"

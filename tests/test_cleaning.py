@@ -1,5 +1,5 @@
 """Repairs of text extracted from document-sharing sites: a rule, tested on two documents."""
-from conftest import CORPUS
+from conftest import FIXTURES
 from hypothesis import given, settings, strategies as st
 
 from ingest import cleaning
@@ -19,7 +19,7 @@ BOILERPLATE = ["优知文库", "配套讲稿", "特殊限制", "关 键 词", "�
 
 
 def test_interview_pages_are_rejoined_and_boilerplate_dropped():
-    raw = (CORPUS / "interview_director_raw.txt").read_text(encoding="utf-8")
+    raw = (FIXTURES / "interview_director_raw.txt").read_text(encoding="utf-8")
     title, text = cleaning.clean_extracted(raw)
     assert title == "应急局局长安全访谈稿"
     assert "为人民谋幸福作为自己的根本宗旨" in text      # page 1→2 cut mid-word
@@ -39,7 +39,7 @@ def test_second_sharing_site_document_follows_the_same_rule():
 
 
 def test_question_numbers_inside_the_text_are_not_taken_for_pages():
-    _, text = cleaning.clean_extracted((CORPUS / "interview_director_raw.txt").read_text(encoding="utf-8"))
+    _, text = cleaning.clean_extracted((FIXTURES / "interview_director_raw.txt").read_text(encoding="utf-8"))
     # "1、请谈谈…" and "2、习近平总书记…" are question labels, not page numbers: they stay.
     assert "1、请谈谈对习近平总书记" in text
     assert "2、习近平总书记提出的“三个必须”" in text

@@ -57,6 +57,24 @@ def test_the_refusal_comes_before_the_model_is_called(service, standin):
     assert len(standin.requests) == before
 
 
-def test_without_configuration_no_model_is_used(service):
-    assert service.answerer.llm is None
-    assert service.kb.settings.llm_base_url is None
+def test_open_service_uses_a_model_only_when_one_is_configured(shipped_kb, standin):
+    from bot.service import open_service
+
+    plain = open_service(shipped_kb.settings, ingest_if_needed=False)
+    assert plain.answerer.llm is None
+    configured = open_service(replace(shipped_kb.settings, llm_base_url=standin.url, llm_model="faithful"),
+                              ingest_if_needed=False)
+    assert isinstance(configured.answerer.llm, LLMAnswerer)
+    assert configured.answerer.ask("现场指挥部实行什么制度？").found
+
+
+def test_a_figure_bound_to_the_wrong_thing_is_not_supported(service):
+    from bot.llm import check
+
+    passages = [h for h in service.retriever.search("重大事故是指造成多少人死亡", 3)
+                if "重大事故，是指造成10人以上30人以下死亡" in h.chunk.text]
+    assert passages
+    # 100 is in the article, but as 重伤, not 死亡: the sentence must go
+    assert check("重大事故是什么？", "重大事故是指造成100人以上死亡的事故[1]。", passages) is None
+    kept = check("重大事故是什么？", "重大事故是指造成10人以上30人以下死亡的事故[1]。", passages)
+    assert kept is not None and "10人以上30人以下死亡" in kept.answer

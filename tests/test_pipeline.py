@@ -63,6 +63,29 @@ def test_rerun_without_changes_embeds_nothing(make_kb):
     assert store_state(kb) == before
 
 
+def test_new_chunking_code_re_chunks_every_file_and_embeds_only_changed_text(make_kb, monkeypatch):
+    from ingest import pipeline
+
+    kb = make_kb([EMERGENCY])
+    kb.ingest()
+    before = store_state(kb)
+    monkeypatch.setattr(pipeline, "chunker_version", lambda: "upgraded")
+    assert pipeline.out_of_date(kb.settings, kb.store, kb.settings.model)
+    again = kb.ingest()
+    assert again.updated == [EMERGENCY.name] and again.chunks_embedded == 0
+    assert store_state(kb) == before
+
+
+def test_sentence_vectors_are_stored_for_every_chunk(make_kb):
+    kb = make_kb([EMERGENCY])
+    kb.ingest()
+    ids = [i for listed in kb.store.document_chunk_ids().values() for i in listed]
+    vectors = kb.store.sentence_vectors(ids)
+    chunks = {c.id: c for c in kb.store.get_chunks(ids)}
+    assert set(vectors) == set(ids)
+    assert all(len(vectors[i]) == len(chunks[i].sentences()) for i in ids)
+
+
 def test_an_edited_file_re_embeds_only_what_changed(make_kb):
     kb = make_kb([EMERGENCY])
     kb.ingest()
@@ -144,6 +167,7 @@ def test_a_killed_ingestion_finishes_on_the_next_run(make_kb, clean_state, kill_
     proc = subprocess.Popen([sys.executable, "-m", "ingest", "-q"], env=env_for(crashed), cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(kill_after)
+    assert proc.poll() is None, "the ingestion ended before it could be killed: the test would prove nothing"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     report = crashed.ingest()
