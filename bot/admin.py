@@ -10,7 +10,7 @@ import time
 import unicodedata
 from pathlib import Path
 
-from ingest.loaders import SUFFIXES
+from ingest.loaders import REFUSED, SUFFIXES
 
 MAX_NAME = 120
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
@@ -50,7 +50,10 @@ def safe_name(name: str) -> str:
     name = unicodedata.normalize("NFC", Path(str(name).replace("\\", "/")).name).strip()
     if not name or name.startswith(".") or _UNSAFE.search(name) or len(name) > MAX_NAME or ".." in name:
         raise ValueError(f"{name or '(empty)'}: not an acceptable file name; use letters, digits and .-_ only")
-    if Path(name).suffix.lower() not in SUFFIXES:
+    suffix = Path(name).suffix.lower()
+    if suffix in REFUSED:
+        raise ValueError(f"{name}: {REFUSED[suffix]}")
+    if suffix not in SUFFIXES:
         raise ValueError(f"{name}: unsupported file type; upload {', '.join(SUFFIXES)}")
     return name
 

@@ -14,6 +14,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
+from ingest.loaders import SUFFIXES  # noqa: E402
 from ingest.pipeline import IngestBusy  # noqa: E402
 from ingest.store import StoreWriteError  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
@@ -106,7 +107,7 @@ class LibraryHandlers:
         def action():
             uploads = [(Path(f).name, Path(f)) for f in (files or [])]
             if not uploads:
-                return "请先选择要上传的文件（.docx .pdf .txt .md）。"
+                return f"请先选择要上传的文件（{' '.join(SUFFIXES)}）。"
             max_bytes = self.service.kb.settings.max_file_mb * 1_000_000
             saved, refused = save_uploads(self.service.kb.settings.data_dir, uploads, max_bytes)
             report = self.service.kb.ingest(files=saved, progress=_progress(progress)) if saved else None
@@ -189,10 +190,14 @@ def _progress(progress):
 
 
 def _summary(report, refused: dict[str, str]) -> str:
-    lines = [f"❌ {name}: {why}" for name, why in refused.items()]
+    """The ingestion result in Chinese, with the same facts the CLI prints."""
+    lines = []
     if report is not None:
-        lines.insert(0, report.summary())
-    return "\n".join(lines)
+        lines.append(f"新增 {len(report.added)} 个、更新 {len(report.updated)} 个、未变 {len(report.unchanged)} 个、"
+                     f"删除 {len(report.removed)} 个、失败 {len(report.failed)} 个文档；本次嵌入 {report.chunks_embedded} "
+                     f"个段落，知识库共 {report.chunks_total} 个段落；用时 {report.seconds:.1f} 秒")
+        refused = {**report.failed, **refused}
+    return "\n".join(lines + [f"❌ {name}：{why}" for name, why in refused.items()])
 
 
 def build_app(service: Service, settings: Settings) -> gr.Blocks:
@@ -207,7 +212,9 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
                 with gr.Column(scale=3):
                     conversation = gr.HTML(views.conversation_html([]), elem_id="conversation",
                                            js_on_load=views.MARKER_JS)
-                    question = gr.Textbox(label="问题", placeholder="例如：“三个必须”具体指什么？", lines=2,
+                    # one line that grows: Enter sends, Shift+Enter breaks the line (as in every chat app)
+                    question = gr.Textbox(label="问题（Enter 发送，Shift+Enter 换行）",
+                                          placeholder="例如：“三个必须”具体指什么？", lines=1, max_lines=6,
                                           max_length=settings.max_question_chars * 4, elem_id="question")
                     with gr.Row():
                         send = gr.Button("提问", variant="primary", elem_id="send")
@@ -226,14 +233,14 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
         with gr.Tab("知识库"):
             note = ("需要管理员密码。" if settings.admin_password
                     else "⚠ 未设置管理员密码（KB_ADMIN_PASSWORD），任何能打开本页的人都可以上传和删除。")
-            gr.Markdown(f"上传 .docx / .pdf / .txt / .md（单个不超过 {settings.max_file_mb} MB），"
+            gr.Markdown(f"上传 {' / '.join(SUFFIXES)}（单个不超过 {settings.max_file_mb} MB），"
                         f"文档保存在知识库文件夹并立即入库。{note}")
             password = gr.Textbox(label="管理员密码", type="password", visible=bool(settings.admin_password),
                                   elem_id="admin-password")
             unlock = gr.Button("解锁", visible=bool(settings.admin_password))
             table = gr.Dataframe(headers=DOC_HEADERS, label="文档列表", value=library.rows() if not settings.admin_password else [],
                                  interactive=False, elem_id="documents")
-            files = gr.File(label="上传文档", file_count="multiple", file_types=[".docx", ".pdf", ".txt", ".md"])
+            files = gr.File(label="上传文档", file_count="multiple", file_types=list(SUFFIXES))
             with gr.Row():
                 upload = gr.Button("上传并入库", variant="primary")
                 reindex = gr.Button("重新索引")

@@ -2,7 +2,10 @@
 
 Word files keep their heading styles, automatic numbering (rendered as the label a
 reader sees) and tables (each row carrying its header cells). Text and PDF files are
-repaired with `cleaning` because they are usually extracted, not authored.
+repaired with `cleaning` because they are usually extracted, not authored. Markdown is
+parsed by markdown-it-py, saved web pages by lxml, Excel workbooks by openpyxl, and the
+encoding of a text file is detected by charset-normalizer, so no markup or guessed
+encoding reaches a chunk.
 """
 from __future__ import annotations
 
@@ -15,7 +18,11 @@ from pathlib import Path
 from . import cleaning, numerals
 from .records import Block, Document
 
-SUFFIXES = (".docx", ".pdf", ".txt", ".md")
+SUFFIXES = (".docx", ".pdf", ".txt", ".md", ".html", ".htm", ".xlsx")
+# Formats people have and we cannot read well: the message says what to save them as.
+REFUSED = {".doc": "旧版 Word 文件（.doc）无法读取，请另存为 .docx 后再上传 (old binary .doc: save it as .docx)",
+           ".xls": "旧版 Excel 文件（.xls）无法读取，请另存为 .xlsx 后再上传 (old binary .xls: save it as .xlsx)",
+           ".wps": "WPS 文件无法读取，请另存为 .docx 后再上传 (save it as .docx)"}
 
 
 class LoadError(ValueError):
@@ -27,6 +34,8 @@ def load(path: Path, *, source: str | None = None, max_bytes: int | None = None,
     path = Path(path)
     source = source or path.name
     suffix = path.suffix.lower()
+    if suffix in REFUSED:
+        raise LoadError(f"{source}: {REFUSED[suffix]}")
     if suffix not in SUFFIXES:
         raise LoadError(f"{source}: unsupported file type {suffix or '(none)'}; use one of {', '.join(SUFFIXES)}")
     try:
@@ -38,7 +47,8 @@ def load(path: Path, *, source: str | None = None, max_bytes: int | None = None,
                         "(KB_MAX_FILE_MB); split the file or raise the limit")
     if not data.strip():
         raise LoadError(f"{source}: the file is empty")
-    reader = {".docx": _docx_blocks, ".pdf": _pdf_blocks, ".txt": _txt_blocks, ".md": _md_blocks}[suffix]
+    reader = {".docx": _docx_blocks, ".pdf": _pdf_blocks, ".txt": _txt_blocks, ".md": _md_blocks,
+              ".html": _html_blocks, ".htm": _html_blocks, ".xlsx": _xlsx_blocks}[suffix]
     limits = {"max_bytes": max_bytes, "max_pages": max_pages}
     title, blocks = reader(path, data, source, limits)
     blocks = [b for b in blocks if b.text.strip()]
@@ -54,21 +64,28 @@ def load(path: Path, *, source: str | None = None, max_bytes: int | None = None,
 # --- plain text -----------------------------------------------------------------
 
 def decode_text(data: bytes, source: str) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030; binary is refused."""
+    """A BOM or valid UTF-8 decide at once; otherwise charset-normalizer detects the encoding (GBK,
+    GB18030, Big5, UTF-16 without BOM …). Binary, or text no encoding reads cleanly, is refused."""
     for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                           (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             return data.decode(encoding)
-    if b"\x00" in data[:4096]:
-        raise LoadError(f"{source}: looks like a binary file, not text; save it as UTF-8 text")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _mostly_printable(text):
-            return text
-    raise LoadError(f"{source}: cannot decode the text (not UTF-8 or GB18030); save it as UTF-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        if b"\x00" in data[:4096]:
+            raise LoadError(f"{source}: looks like a binary file, not text; save it as UTF-8 text")
+        raise LoadError(f"{source}: cannot tell which encoding the text is in; save it as UTF-8")
+    text = str(best)
+    if not _mostly_printable(text):
+        raise LoadError(f"{source}: looks like a binary file, not text ({best.encoding} gives control "
+                        "characters); save it as UTF-8 text")
+    return text
 
 
 def _mostly_printable(text: str) -> bool:
@@ -83,35 +100,115 @@ def _txt_blocks(path, data, source, _limits):
     return title, [Block("paragraph", line.strip()) for line in text.split("\n")]
 
 
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
-
-
 def _md_blocks(path, data, source, _limits):
-    text = decode_text(data, source)
-    blocks, title, header = [], None, None
-    for line in text.splitlines():
-        line = line.strip()
-        if m := _MD_HEADING.match(line):
-            level, heading = len(m.group(1)), m.group(2)
+    """Markdown through markdown-it-py: headings give the structure; emphasis, links, list markers,
+    code fences and HTML comments do not reach the text."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable("table").parse(decode_text(data, source))
+    blocks, title, row, header = [], None, [], None
+    for n, token in enumerate(tokens):
+        if token.type != "inline":
+            if token.type == "thead_open":
+                header = None
+            continue
+        opener = tokens[n - 1].type
+        text = _inline_text(token)
+        if opener == "heading_open":
+            level = int(tokens[n - 1].tag[1])
             if level == 1 and title is None:
-                title = heading
-                continue
-            blocks.append(Block("heading", heading, level))
-        elif line.startswith("|"):
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if _MD_TABLE_RULE.match(line):
-                continue
+                title = text
+            else:
+                blocks.append(Block("heading", text, level))
+        elif opener in ("th_open", "td_open"):
+            row.append(text)
+            if tokens[n + 1].type in ("th_close", "td_close") and tokens[n + 2].type == "tr_close":
+                if header is None:
+                    header = row
+                    blocks.append(Block("table_row", "；".join(c for c in row if c)))
+                else:
+                    blocks.append(Block("table_row", _row_text(header, row)))
+                row = []
+        elif text:
+            blocks.append(Block("paragraph", text))
+    return title, blocks
+
+
+def _inline_text(token) -> str:
+    """The visible text of an inline token: no emphasis markers, link targets or inline HTML."""
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+    return "".join(parts).strip()
+
+
+# --- saved web pages --------------------------------------------------------------------
+
+_HTML_DROP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "template")
+_HTML_BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "pre", "blockquote", "dd", "dt"}
+
+
+def _html_blocks(path, data, source, _limits):
+    """A saved web page: its main text and headings; navigation, scripts and page furniture dropped."""
+    import lxml.html
+
+    try:
+        root = lxml.html.document_fromstring(decode_text(data, source))
+    except Exception as exc:  # lxml raises ParserError and friends
+        raise LoadError(f"{source}: not a readable web page ({exc}); save the page again as HTML") from None
+    for element in root.xpath("|".join(f"//{tag}" for tag in _HTML_DROP)):
+        element.drop_tree()
+    title = (root.findtext(".//title") or "").strip() or None
+    main = next(iter(root.xpath("//main|//article")), None)
+    body = main if main is not None else root.find("body") if root.find("body") is not None else root
+    blocks, header = [], None
+    for element in body.iter(*_HTML_BLOCKS):
+        if any(parent.tag in _HTML_BLOCKS for parent in element.iterancestors()):
+            continue   # its text is read with the enclosing block
+        if element.tag == "tr":
+            cells = [" ".join(c.text_content().split()) for c in element if c.tag in ("td", "th")]
             if header is None:
                 header = cells
-                blocks.append(Block("table_row", "；".join(cells)))
+                blocks.append(Block("table_row", "；".join(c for c in cells if c)))
             else:
                 blocks.append(Block("table_row", _row_text(header, cells)))
             continue
-        elif line:
-            blocks.append(Block("paragraph", line))
-        header = None
+        text = " ".join(element.text_content().split())
+        if element.tag[0] == "h" and element.tag[1:].isdigit():
+            if element.tag == "h1" and not title:
+                title = text
+            blocks.append(Block("heading", text, int(element.tag[1:])))
+        elif text:
+            blocks.append(Block("paragraph", text))
     return title, blocks
+
+
+# --- Excel workbooks --------------------------------------------------------------------
+
+def _xlsx_blocks(path, data, source, limits):
+    """Each sheet a section, each row with its header cells (责任清单: 「岗位：厂长；职责：…」)."""
+    import openpyxl
+
+    check_zip(path, source, limits.get("max_bytes"), member="xl/workbook.xml", kind="Excel workbook (.xlsx)")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds
+        raise LoadError(f"{source}: openpyxl cannot open it ({exc}); re-save it in Excel as .xlsx") from None
+    blocks = []
+    for sheet in book.worksheets:
+        rows = [[("" if v is None else str(v)).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
+        rows = [r for r in rows if any(r)]
+        if not rows:
+            continue
+        blocks.append(Block("heading", sheet.title, 1))
+        header = rows[0]
+        blocks.append(Block("table_row", "；".join(c for c in header if c)))
+        blocks += [Block("table_row", _row_text(header, r)) for r in rows[1:]]
+    book.close()
+    return None, blocks
 
 
 def _row_text(header: list[str], cells: list[str]) -> str:
@@ -151,16 +248,18 @@ _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def check_zip(path: Path, source: str, max_bytes: int | None) -> None:
-    """Refuse a broken zip or one that would inflate past the limit, before parsing it."""
+def check_zip(path: Path, source: str, max_bytes: int | None, member: str = "word/document.xml",
+              kind: str = "Word document (.docx)") -> None:
+    """Refuse a broken zip, one that is not the Office file its name says, or one that would inflate
+    past the limit (a zip bomb), before parsing it."""
     try:
         with zipfile.ZipFile(path) as zf:
             inflated = sum(info.file_size for info in zf.infolist())
             names = set(zf.namelist())
     except (zipfile.BadZipFile, OSError, EOFError):
-        raise LoadError(f"{source}: not a valid .docx (the zip container is damaged); re-save it in Word") from None
-    if "word/document.xml" not in names:
-        raise LoadError(f"{source}: not a Word document (no word/document.xml); re-save it as .docx")
+        raise LoadError(f"{source}: not a valid {kind} (the zip container is damaged); re-save it") from None
+    if member not in names:
+        raise LoadError(f"{source}: not a {kind} (no {member}); re-save it in the right format")
     if max_bytes is not None and inflated > max_bytes * 20:
         raise LoadError(f"{source}: unpacks to {inflated / 1e6:.0f} MB, over the limit "
                         f"({max_bytes * 20 / 1e6:.0f} MB, 20× KB_MAX_FILE_MB)")

@@ -22,7 +22,7 @@ from datetime import datetime, UTC
 from pathlib import Path
 
 from .chunking import chunk_document
-from .loaders import SUFFIXES, LoadError, load
+from .loaders import REFUSED, SUFFIXES, LoadError, load
 from .records import Chunk, DocRecord, IngestReport
 from .settings import Settings
 
@@ -70,7 +70,8 @@ def kb_files(folder: Path) -> list[Path]:
         return []
     files = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.suffix.lower() not in SUFFIXES or not path.is_file():
+        # formats we refuse (.doc) are listed too, so the report names them with what to do
+        if path.name.startswith(".") or path.suffix.lower() not in (*SUFFIXES, *REFUSED) or not path.is_file():
             continue
         if path.is_symlink() and folder not in path.resolve().parents:
             log.warning("skipping %s: it links outside the knowledge-base folder", path.name)

@@ -61,7 +61,7 @@ def test_upload_then_ask_about_it(client, tmp_path, app_server):
     bad.write_bytes(b"\x00\x01binary" * 50)
     message, table, _ = client.predict([handle_file(str(docx)), handle_file(str(bad))], "test-secret",
                                        api_name="/upload")
-    assert "added 1" in message and "notes.txt" in message and "binary" in message
+    assert "新增 1 个" in message and "❌ notes.txt" in message and "binary" in message   # Chinese first
     assert "危险化学品仓库安全管理制度.docx" in [row[0] for row in table["data"]]
     assert (app_server.data / "危险化学品仓库安全管理制度.docx").exists()
     time.sleep(2.5)   # the retriever picks up a new revision within two seconds

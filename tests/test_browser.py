@@ -57,9 +57,20 @@ def test_side_panel_shows_the_full_passage(page):
     expect(page.locator(".kb-turn")).to_have_count(1)       # the conversation is still there
 
 
+def test_enter_sends_and_shift_enter_breaks_the_line(page):
+    box = page.locator("#question textarea")
+    before = page.locator(".kb-turn").count()
+    box.fill("专项整治三年行动有哪两个专题")
+    box.press("Shift+Enter")
+    assert box.input_value() == "专项整治三年行动有哪两个专题\n"     # a line break, nothing sent
+    box.press("Enter")
+    expect(page.locator(".kb-turn")).to_have_count(before + 1, timeout=60_000)
+    expect(page.locator(".kb-turn").last).to_contain_text("落实企业安全生产主体责任", timeout=60_000)
+
+
 def test_not_found_looks_different(page):
     ask(page, "明天天气怎么样？")
-    expect(page.locator(".kb-turn")).to_have_count(2, timeout=60_000)
+    expect(page.locator(".kb-turn")).to_have_count(3, timeout=60_000)
     last = page.locator(".kb-turn").last
     expect(last.locator(".kb-notfound")).to_contain_text("知识库中没有找到", timeout=60_000)
     expect(last.locator(".kb-related")).to_contain_text("不是答案")
@@ -78,7 +89,7 @@ def test_topic_covered_but_figure_not_stated_is_its_own_outcome(page):
 
 def test_markup_in_a_question_is_shown_as_text(page):
     ask(page, "<img src=x onerror=\"document.title='pwned'\"><b>粗体</b>三个必须")
-    expect(page.locator(".kb-turn")).to_have_count(4, timeout=60_000)
+    expect(page.locator(".kb-turn")).to_have_count(5, timeout=60_000)
     question = page.locator(".kb-turn").last.locator(".kb-q")
     expect(question).to_contain_text("<b>粗体</b>")
     assert question.locator("b, img").count() == 0
