@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     from .kb import KnowledgeBase
 
     try:
-        kb = KnowledgeBase(settings, load_embedder=not args.list)
+        kb = KnowledgeBase(settings, load_embedder=not args.list, check_embedder=not args.rebuild)
         if args.list:
             print(format_documents(kb.store.documents()))
             return 0
@@ -50,11 +50,9 @@ def main(argv: list[str] | None = None) -> int:
             found = pipeline.remove_file(settings, kb.store, args.remove, args.wait)
             print(f"removed {args.remove}" if found else f"{args.remove} was not in the knowledge base")
             return 0 if found else 1
-        if args.rebuild:
-            kb.store.drop_all()
-            kb = KnowledgeBase(settings)
         files = [copy_into(settings.data_dir, f) for f in args.files] or None
-        report = kb.ingest(files=files, wait_seconds=args.wait, progress=_print_progress(args.quiet))
+        report = kb.ingest(files=files, wait_seconds=args.wait, progress=_print_progress(args.quiet),
+                           rebuild=args.rebuild)
     except (StoreUnavailable, StoreMismatch, StoreWriteError, pipeline.IngestBusy, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

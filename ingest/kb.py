@@ -11,9 +11,11 @@ from .store import Store
 
 
 class KnowledgeBase:
-    def __init__(self, settings: Settings, load_embedder: bool = True, embedder: Embedder | None = None):
+    def __init__(self, settings: Settings, load_embedder: bool = True, embedder: Embedder | None = None,
+                 check_embedder: bool = True):
         self.settings = settings
-        self.store = Store(settings, settings.model)
+        # check_embedder=False only for a rebuild, which empties a store built with another model
+        self.store = Store(settings, settings.model, check_embedder=check_embedder)
         if embedder is not None:
             self.__dict__["embedder"] = embedder  # share one loaded model between stores
         elif load_embedder:

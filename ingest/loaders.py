@@ -71,9 +71,13 @@ def decode_text(data: bytes, source: str) -> str:
         if data.startswith(bom):
             return data.decode(encoding)
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        text = None
+    if text is not None:
+        if _mostly_printable(text):
+            return text
+        raise LoadError(f"{source}: looks like a binary file, not text; save it as UTF-8 text")
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -82,10 +86,22 @@ def decode_text(data: bytes, source: str) -> str:
             raise LoadError(f"{source}: looks like a binary file, not text; save it as UTF-8 text")
         raise LoadError(f"{source}: cannot tell which encoding the text is in; save it as UTF-8")
     text = str(best)
+    if b"\x00" in data[:4096] and not _mostly_script(text):
+        # NUL bytes are normal only in UTF-16; junk read as UTF-16 gives a soup of unrelated scripts
+        raise LoadError(f"{source}: looks like a binary file, not text; save it as UTF-8 text")
     if not _mostly_printable(text):
         raise LoadError(f"{source}: looks like a binary file, not text ({best.encoding} gives control "
                         "characters); save it as UTF-8 text")
     return text
+
+
+_SCRIPT = re.compile(r"[\s!-~\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\u2010-\u2027]")
+
+
+def _mostly_script(text: str) -> bool:
+    """Almost all of the text is ASCII, CJK or their punctuation, as a real Chinese document is."""
+    sample = text[:20000]
+    return bool(sample) and len(_SCRIPT.findall(sample)) >= 0.95 * len(sample)
 
 
 def _mostly_printable(text: str) -> bool:

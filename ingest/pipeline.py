@@ -9,20 +9,19 @@ the job (chunks a killed run wrote but never listed are swept at the end of ever
 """
 from __future__ import annotations
 
-import fcntl
 import functools
 import hashlib
 import logging
 import os
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, UTC
 from pathlib import Path
 
 from .chunking import chunk_document
 from .loaders import REFUSED, SUFFIXES, LoadError, load
+from .locking import IngestBusy, ingest_lock  # noqa: F401 - IngestBusy is part of this module's interface
 from .records import Chunk, DocRecord, IngestReport
 from .settings import Settings
 
@@ -34,33 +33,8 @@ FILES_PER_WRITE = 500
 Progress = Callable[[float, str], None]
 
 
-class IngestBusy(RuntimeError):
-    """Another ingestion holds the store."""
-
-
 def _quiet(_fraction: float, _message: str) -> None:
     pass
-
-
-@contextmanager
-def ingest_lock(settings: Settings, wait_seconds: float = 0.0):
-    """One writer at a time; a second one waits up to `wait_seconds`, then refuses."""
-    lock_dir = Path(settings.store_dir)
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with open(lock_dir / "ingest.lock", "a+") as handle:
-        deadline = time.monotonic() + wait_seconds
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise IngestBusy("another ingestion is running on this store; try again when it ends") from None
-                time.sleep(0.2)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def kb_files(folder: Path) -> list[Path]:
@@ -99,14 +73,18 @@ def config_key(settings: Settings, embedder_name: str) -> str:
 
 
 def ingest(settings: Settings, embedder, store, *, files: list[Path] | None = None, prune: bool = True,
-           progress: Progress = _quiet, wait_seconds: float = 0.0) -> IngestReport:
+           progress: Progress = _quiet, wait_seconds: float = 0.0, rebuild: bool = False) -> IngestReport:
     """Bring the store in line with `files` (default: the whole knowledge-base folder).
 
     `prune` removes documents whose file is gone; it only applies to a whole-folder run.
+    `rebuild` empties the store first, under the same lock, so no other writer sees it half-built.
     """
     started = time.monotonic()
     report = IngestReport()
     with ingest_lock(settings, wait_seconds):
+        if rebuild:
+            store.drop_all()
+            store.open_collections()
         whole_folder = files is None
         files = kb_files(settings.data_dir) if whole_folder else [Path(f) for f in files]
         known = {r.source: r for r in store.documents()}

@@ -56,6 +56,7 @@ class Settings:
     max_pages: int
     max_question_chars: int
     top_k: int
+    lease_seconds: float
     llm_base_url: str | None
     llm_model: str | None
     llm_api_key: str | None = field(repr=False)
@@ -80,6 +81,8 @@ class Settings:
             max_pages=_number("KB_MAX_PAGES", 1000),
             max_question_chars=_number("KB_MAX_QUESTION_CHARS", 500),
             top_k=_number("KB_TOP_K", 5),
+            # server mode: how long an ingest lease lasts unless renewed (a killed writer's is taken over after it)
+            lease_seconds=_number("KB_LEASE_SECONDS", 60.0, float),
             llm_base_url=_env("KB_LLM_BASE_URL"),
             llm_model=_env("KB_LLM_MODEL"),
             llm_api_key=_secret("KB_LLM_API_KEY"),

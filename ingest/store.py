@@ -69,9 +69,19 @@ def open_client(settings: Settings):
 
 
 class Store:
-    def __init__(self, settings: Settings, embedder_name: str, dim: int | None = None):
+    def __init__(self, settings: Settings, embedder_name: str, dim: int | None = None, check_embedder: bool = True):
         self.settings = settings
         self.client = open_client(settings)
+        self.embedder_name, self.dim = embedder_name, dim
+        self.open_collections()
+        built_with = (self.chunks.metadata or {}).get("embedder")
+        if check_embedder and built_with and built_with != embedder_name and self.chunks.count():
+            raise StoreMismatch(
+                f"the store at {settings.chroma_host or settings.store_dir} was built with {built_with}, "
+                f"not {embedder_name}; run `python -m ingest --rebuild` or use another KB_STORE_DIR")
+
+    def open_collections(self) -> None:
+        settings, embedder_name, dim = self.settings, self.embedder_name, self.dim
         try:
             self.chunks = self.client.get_or_create_collection(
                 settings.collection, embedding_function=None,
@@ -84,11 +94,6 @@ class Store:
                 f"{settings.collection}_docs", embedding_function=None)
         except Exception as exc:
             raise StoreUnavailable(f"cannot open collection {settings.collection!r}: {exc}") from exc
-        built_with = (self.chunks.metadata or {}).get("embedder")
-        if built_with and built_with != embedder_name and self.chunks.count():
-            raise StoreMismatch(
-                f"the store at {settings.chroma_host or settings.store_dir} was built with {built_with}, "
-                f"not {embedder_name}; run `python -m ingest --rebuild` or use another KB_STORE_DIR")
 
     # --- manifest ---------------------------------------------------------------
 
