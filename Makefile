@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 MODEL_STAMP := var/models/multilingual-e5-small/SOURCE.json
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: setup run test bench ingest clean
+.PHONY: setup run test bench calibrate ingest clean
 
 $(STAMP): requirements.txt
 	$(PY) -m venv $(VENV)
@@ -29,7 +29,11 @@ test: setup
 	$(BIN)/python -m pytest -q tests
 
 bench: setup
+	$(BIN)/python -m bench.evaluation
 	$(BIN)/python -m bench
+
+calibrate: setup
+	$(BIN)/python -m bot.calibrate eval/dev.jsonl eval/legacy.jsonl
 
 clean:
 	rm -rf var/store

@@ -338,6 +338,11 @@ def main(argv: list[str] | None = None) -> int:
     png = args.out.with_name("latency.png")
     plot(results["scale"], png)
     args.out.write_text(render(results, png.name), encoding="utf-8")
+    from .evaluation import RESULTS, load_results, table, write_between_markers
+
+    if (RESULTS / "test.json").exists() and (RESULTS / "test-old-gate.json").exists():
+        # the test split's table, from its results files (python -m bench.evaluation writes them)
+        write_between_markers(args.out, table(load_results()))
     (args.out.with_suffix(".json")).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     shutil.rmtree(WORK, ignore_errors=True)
     log(f"wrote {args.out} and {png}")

@@ -106,6 +106,11 @@ def table(results: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def load_results() -> dict[str, dict]:
+    return {n: json.loads((RESULTS / f"{n}.json").read_text(encoding="utf-8"))["summary"]
+            for n in ("test", "test-old-gate")}
+
+
 def write_between_markers(path: Path, text: str) -> None:
     content = path.read_text(encoding="utf-8")
     block = f"{START}\n{text}\n{END}"
@@ -122,8 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tables-only", action="store_true", help="regenerate the tables from the results files")
     args = parser.parse_args(argv)
     if args.tables_only:
-        results = {n: json.loads((RESULTS / f"{n}.json").read_text(encoding="utf-8"))["summary"]
-                   for n in ("test", "test-old-gate")}
+        results = load_results()
     else:
         from bot.service import open_service
         from ingest.settings import Settings

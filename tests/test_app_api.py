@@ -34,6 +34,15 @@ def test_ask_with_the_conversation_so_far(client):
 def test_unanswerable_through_the_api(client):
     data = client.predict("明天天气怎么样？", None, api_name="/ask")
     assert data["found"] is False and data["answer"].startswith("知识库中没有找到")
+    assert data["outcome"] == "not_found"
+
+
+def test_the_three_outcomes_through_the_api(client):
+    answered = client.predict("三个必须的具体内容是什么？", None, api_name="/ask")
+    not_stated = client.predict("应急管理局局长的工资是多少？", None, api_name="/ask")
+    assert answered["outcome"] == "answered" and answered["missing"] == ""
+    assert (not_stated["found"], not_stated["outcome"], not_stated["missing"]) == (False, "not_stated", "具体数字")
+    assert not_stated["citations"]
 
 
 def test_wrong_password_is_refused_and_slowed(client, tmp_path, app_server):
