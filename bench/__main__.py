@@ -142,7 +142,9 @@ def backends(kb, settings) -> list[dict]:
     from ingest.loaders import load
     from ingest.pipeline import kb_files
 
-    from .onnx_backend import OnnxEmbedder, encode_rate, export
+    from ingest.embedding import Embedder, OnnxEmbedder
+
+    from .onnx_backend import encode_rate, export
     from .pipelines import ours
 
     texts = [c.embedding_text() for p in kb_files(settings.data_dir)
@@ -150,9 +152,9 @@ def backends(kb, settings) -> list[dict]:
     reference = kb.embedder.passages(texts)
     fp32, int8 = export(settings.model_dir, WORK / "onnx")
     rows = []
-    for name, embedder in [("torch fp32 (default)", kb.embedder),
-                           ("onnxruntime fp32", OnnxEmbedder(settings.model_dir, fp32, settings.model)),
-                           ("onnxruntime int8", OnnxEmbedder(settings.model_dir, int8, settings.model))]:
+    for name, embedder in [("torch fp32", Embedder(settings)),
+                           ("onnxruntime fp32 (default)", OnnxEmbedder(settings, fp32)),
+                           ("onnxruntime int8", OnnxEmbedder(settings, int8))]:
         log(f"backend: {name}")
         rate = encode_rate(embedder, texts)
         agreement = float(np.min(np.sum(embedder.passages(texts) * reference, axis=1)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from . import pipeline
-from .embedding import Embedder
+from .embedding import Embedder, OnnxEmbedder, load_embedder
 from .records import IngestReport
 from .settings import Settings
 from .store import Store
@@ -22,8 +22,8 @@ class KnowledgeBase:
             self.embedder  # noqa: B018 - load now, not on the first question
 
     @cached_property
-    def embedder(self) -> Embedder:
-        return Embedder(self.settings)
+    def embedder(self) -> Embedder | OnnxEmbedder:
+        return load_embedder(self.settings)
 
     def ingest(self, files=None, **kwargs) -> IngestReport:
         return pipeline.ingest(self.settings, self.embedder, self.store, files=files,

@@ -29,6 +29,13 @@ def _number(name: str, default, kind=int):
         raise SystemExit(f"setting {name}={raw!r} is not a {'whole ' if kind is int else ''}number") from None
 
 
+def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = _env(name, default)
+    if value not in allowed:
+        raise SystemExit(f"setting {name}={value!r} must be one of {', '.join(allowed)}")
+    return value
+
+
 def _secret(name: str) -> str | None:
     value = _env(name)
     if value is None and (path := _env(f"{name}_FILE")):
@@ -45,6 +52,7 @@ class Settings:
     store_dir: Path
     model: str
     model_dir: Path
+    backend: str
     collection: str
     chroma_host: str | None
     chroma_port: int
@@ -70,6 +78,7 @@ class Settings:
             store_dir=Path(_env("KB_STORE_DIR", str(var / "store"))),
             model=_env("KB_EMBED_MODEL", BUNDLED_MODEL),
             model_dir=Path(_env("KB_MODEL_DIR", str(var / "models" / "multilingual-e5-small"))),
+            backend=_choice("KB_EMBED_BACKEND", "onnx", ("onnx", "torch")),
             collection=_env("KB_COLLECTION", "safety_kb"),
             chroma_host=_env("KB_CHROMA_HOST"),
             chroma_port=_number("KB_CHROMA_PORT", 8000),

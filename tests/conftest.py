@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("KB_THREADS", "2")
 
 from ingest.chroma_server import ChromaServer, free_port  # noqa: E402
-from ingest.embedding import Embedder  # noqa: E402
+from ingest.embedding import load_embedder  # noqa: E402
 from ingest.kb import KnowledgeBase  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
 
@@ -34,8 +34,8 @@ def base_settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def embedder(base_settings) -> Embedder:
-    return Embedder(base_settings)
+def embedder(base_settings):
+    return load_embedder(base_settings)
 
 
 @pytest.fixture

