@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-MODEL_STAMP := var/models/multilingual-e5-small/SOURCE.json
+MODEL_STAMP := var/models/multilingual-e5-small/onnx/e5.onnx
 export OMP_NUM_THREADS ?= 1
 
 .PHONY: setup run test bench calibrate ingest clean
