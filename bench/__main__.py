@@ -65,6 +65,7 @@ def quality(kb, data_dir) -> list[dict]:
 # --- speed -------------------------------------------------------------------------
 
 def warm_latency(kb) -> dict:
+    from bot import relevance
     from bot.answer import Answerer, contextualize
     from bot.eval import read_questions
     from bot.retrieval import Retriever
@@ -76,12 +77,11 @@ def warm_latency(kb) -> dict:
     retrieval, compose, total = [], [], []
     for q in questions:
         t0 = time.perf_counter()
-        query = contextualize(q, None)
-        hits = retriever.search(query, 5)
-        relevance = retriever.relevance(query, hits)
+        found = retriever.retrieve(contextualize(q, None), 5)
+        verdict = relevance.decide(found)
         t1 = time.perf_counter()
-        if relevance.found:
-            answerer.compose(q, query, hits)
+        if verdict.found:
+            answerer.compose(q, found)
         t2 = time.perf_counter()
         retrieval.append((t1 - t0) * 1000)
         compose.append((t2 - t1) * 1000)

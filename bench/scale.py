@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot import relevance
 from bot.lexical import BM25
 from bot.retrieval import Retriever, Snapshot
 from ingest.cleaning import split_sentences
@@ -112,8 +113,7 @@ def run_size(base_settings, real_embedder, base_chunks, sentences, n_chunks: int
     timings = []
     for q in questions:
         started = time.perf_counter()
-        hits = retriever.search(q, 5)
-        retriever.relevance(q, hits)
+        relevance.decide(retriever.retrieve(q, 5))
         timings.append((time.perf_counter() - started) * 1000)
     store_path = server.path if server else settings.store_dir
     result = {
