@@ -92,7 +92,7 @@ def user_turns(history) -> list[str]:
 def contextualize(question: str, history) -> str:
     """A follow-up (「那第二个专题呢？」, 「违反了怎么处罚？」) is searched together with the question before it."""
     previous = user_turns(history)
-    if previous and (_FOLLOW_UP.search(question.strip()) or len(question.strip()) <= 6):
+    if previous and (_FOLLOW_UP.search(question.strip()) or len(question.strip()) <= 4):
         return f"{previous[-1]} {question}"
     return question
 
@@ -120,7 +120,7 @@ class Answerer:
             return
         query = contextualize(question, history)
         try:
-            found = self.retriever.retrieve(query, k or self.kb.settings.top_k)
+            found = self.retriever.retrieve(query, k or self.kb.settings.top_k, asked=question)
             verdict = relevance.decide(found)
         except Exception:  # noqa: BLE001 - a down Chroma server must not take the page with it
             log.exception("retrieval failed")

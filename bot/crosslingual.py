@@ -59,11 +59,12 @@ def _forms(word: str) -> list[str]:
 def to_chinese(question: str, in_corpus: Callable[[str], bool]) -> tuple[str, float]:
     """The Chinese words the question's English words translate to (those the corpus uses), and the
     share of its content words that found any."""
-    words = [w for w in re.findall(r"[a-z]+", question.lower()) if w not in FUNCTION_WORDS and len(w) > 1]
+    words = list(dict.fromkeys(w for w in re.findall(r"[a-z]+", question.lower())
+                               if w not in FUNCTION_WORDS and len(w) > 1))
     chinese = [c for c in re.findall(r"[\u4e00-\u9fff]+", question)]   # a Chinese term quoted in English
     found = 0
     table = dictionary()
-    for word in dict.fromkeys(words):
+    for word in words:
         terms = list(dict.fromkeys(t for form in _forms(word) for t in table.get(form, ()) if in_corpus(t)))
         if terms:
             found += 1

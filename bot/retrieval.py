@@ -105,7 +105,9 @@ class Retriever:
     def search(self, query: str, k: int = 5, mode: str | None = None) -> list[Hit]:
         return self.retrieve(query, k, mode).hits
 
-    def retrieve(self, query: str, k: int = 5, mode: str | None = None) -> Retrieval:
+    def retrieve(self, query: str, k: int = 5, mode: str | None = None, asked: str | None = None) -> Retrieval:
+        """Search for `query`; `asked` is the user's own question when `query` also carries the
+        conversation (a follow-up): only its article numbers are looked up."""
         mode = mode or self.mode
         snap = self.snapshot()
         english = is_english(query)
@@ -126,17 +128,17 @@ class Retriever:
                     sentences.setdefault(snap.index[cid], sim)   # best sentence first
             result.sentence_sims = sorted(sentences.values(), reverse=True)
         if english:   # BM25 cannot match English: search the corpus's Chinese words it translates to
-            asked, translated = crosslingual.to_chinese(expanded, snap.bm25.uses)
+            words, translated = crosslingual.to_chinese(expanded, snap.bm25.uses)
         else:
-            asked = strip_question_words(expanded)
-        lexical = snap.bm25.top(asked, CANDIDATES) if mode in ("hybrid", "bm25") else []
+            words = strip_question_words(expanded)
+        lexical = snap.bm25.top(words, CANDIDATES) if mode in ("hybrid", "bm25") else []
         hits = self._fuse(snap, dense, sentences, lexical, english)
         if hits:
-            result.coverage = snap.bm25.coverage(asked, f"{hits[0].chunk.path}\n{hits[0].chunk.text}")
-            result.known = translated if english else snap.bm25.known(asked)
+            result.coverage = snap.bm25.coverage(words, f"{hits[0].chunk.path}\n{hits[0].chunk.text}")
+            result.known = translated if english else snap.bm25.known(words)
         result.dense_ranked = [snap.chunks[i].id for i, _ in dense]
         result.lexical_ranked = [snap.chunks[i].id for i, _ in lexical]
-        pinned, result.missing_article = self._article_hits(query, snap)
+        pinned, result.missing_article = self._article_hits(asked or query, query, snap)
         result.other_law = other_law_named(query, snap.titles)
         if pinned:
             by_index = {snap.index[h.chunk.id]: h for h in hits}
@@ -170,13 +172,16 @@ class Retriever:
                              + w["lexical"] * scales[2](hit.lexical or None))
         return sorted(hits.values(), key=lambda h: -h.score)
 
-    def _article_hits(self, query: str, snap: Snapshot) -> tuple[list[int], bool]:
-        """Chunks of every article the question names (第二十一条, 第21条, 21条), in the order
-        named, and whether a named law lacks a named article."""
-        numbers = [n for m in _ARTICLE_QUERY.finditer(query) if (n := from_chinese(m.group(1) or m.group(2)))]
+    def _article_hits(self, asked: str, context: str, snap: Snapshot) -> tuple[list[int], bool]:
+        """Chunks of every article the question names (第二十一条, 第21条, 安全生产法21条), in the
+        order named, and whether a named law lacks a named article. A bare 「21条」 counts only next
+        to a law's name (「列出5条措施」 asks for five measures); the law may come from the conversation."""
+        wanted = titles_named(asked, snap.titles) or titles_named(context, snap.titles)
+        numbers = [from_chinese(m.group(1) or m.group(2)) for m in _ARTICLE_QUERY.finditer(asked)
+                   if m.group(1) or titles_named(asked, snap.titles)]
+        numbers = [n for n in numbers if n]
         if not numbers:
             return [], False
-        wanted = titles_named(query, snap.titles)
         pinned = [i for n in dict.fromkeys(numbers) for i, c in enumerate(snap.chunks)
                   if c.article_no == n and (not wanted or c.title in wanted)]
         return pinned, bool(wanted) and not pinned

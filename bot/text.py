@@ -29,7 +29,6 @@ QUESTION_WORDS = (
     "如何 是否 能否 能不能 可不可以 可以吗 要不要 用不用 算不算 有没有 是不是 谁 何时 啥时候 啥 吗 呢 吧 啊 呀 嘛 请问 请 一下"
 ).split()
 _QUESTION_WORD_SET = set(QUESTION_WORDS)
-_QUESTION_WORDS_RE = re.compile("|".join(sorted(map(re.escape, QUESTION_WORDS), key=len, reverse=True)))
 # Function words jieba returns as words of their own; like question words they carry no topic.
 _FUNCTION_WORDS = set("的 地 得 了 着 过 是 在 和 与 及 或 对 把 被 给 就 都 也 还 又 要 会 能 有 这 那 之 其 我 你 他 她 它".split())
 UNKNOWN_RARITY = 12.0
@@ -54,8 +53,12 @@ def is_function_word(word: str) -> bool:
 
 
 def strip_question_words(text: str) -> str:
-    """The question with its question words replaced by a break, so no bigram spans them."""
-    return _QUESTION_WORDS_RE.sub(" ", text)
+    """The question with its question words replaced by a break, so no bigram spans them. Only whole
+    words go (jieba's), so 申请 keeps its 请 and 统一下发 its 一下."""
+    import jieba
+
+    _general_frequencies()   # loads jieba quietly once
+    return "".join(" " if word in _QUESTION_WORD_SET else word for word in jieba.lcut(text))
 
 
 def content_words(text: str) -> list[str]:
@@ -112,13 +115,16 @@ _STATED = re.compile(rf"(?:\d+|[{_NUMERAL}]+)\s*(?:多|余)?\s*(?:[{UNITS}]|小�
                      rf"|百分之[{_NUMERAL}]+")
 _COMPARATORS = re.compile(r"^(?:以上|以下|以内|之内|之日|左右|多|余|不足|超过|至|到|、|，|,|-|—|～|~)")
 # Asking for a quantity or a time: 多少 / 几 + a measure word, how many/much/long, the amount of a fine.
-_ASKS_QUANTITY = re.compile(r"多少|(?<![哪十百千好])几(?!乎)|多久|多长|多大|数额|金额|how (?:many|much|long|often)|what (?:is|was|are) the (?:fine|amount|penalty|number)", re.I)
+_ASKS_QUANTITY = re.compile(r"多少|(?<![哪十百千好])几(?!乎)|多久|多长|数额|金额|how (?:many|much|long|often)|what (?:is|was|are) the (?:fine|amount|penalty|number)", re.I)
 _ASKS_TIME = re.compile(r"何时|什么时候|啥时候|哪一?年|哪一?天|哪月|几月|几号|日期|时间是|\bwhen\b|what date|what year", re.I)
 
 
 # Questions for a quantity in a unit (多少天, 几年, 多少名): the unit a stated figure must carry, with
 # the units Chinese uses interchangeably for it. 个 is left out: it counts anything.
-_ASKED_UNIT = re.compile(r"(?:多少|(?<![哪十百千好])几)\s*(小时|分钟|学时|公里|平方米|立方米|万元|亿元|周岁|[名人位次起件项条日天月年周岁倍家户处座吨米台辆层元钱块])")
+_ASKED_UNIT = re.compile(r"(?:多少|(?<![哪十百千好])几)\s*(小时|分钟|学时|公里|平方米|立方米|万元|亿元|周岁|方面|[名人位次起件项条种类点日天月年周岁倍家户处座吨米台辆层元钱块])")
+# 几项 / 多少种 / 哪几个方面 are answered by a list as well as by a number
+_COUNTED_BY_LIST = {"项", "条", "种", "类", "点", "方面"}
+_LIST_ITEM = re.compile(r"[（(][一二三四五六七八九十\d]{1,3}[）)]|^\s*\d{1,2}[、.．]", re.M)
 _SAME_UNIT = {"天": "日|天|小时", "日": "日|天|小时", "名": "名|人", "人": "名|人", "位": "名|人|位", "岁": "岁|周岁",
               "周岁": "岁|周岁", "钱": "元", "块": "元", "万元": "元", "亿元": "元", "次": "次|回"}
 # Money asked for without a unit word (罚多少, 奖金是多少, how much is the fine): answered only in 元.
@@ -148,6 +154,8 @@ def states_figure(text: str, question: str = "") -> bool:
     text = _ORDINAL_LABEL.sub(" ", text)
     if question:
         if m := _ASKED_UNIT.search(question):
+            if m.group(1) in _COUNTED_BY_LIST and len(_LIST_ITEM.findall(text)) >= 2:
+                return True
             units = _SAME_UNIT.get(m.group(1), m.group(1))
             return re.search(rf"(?:\d+|[{_NUMERAL}]+)\s*(?:多|余)?\s*个?(?:工作)?(?:{units})", text) is not None
         if asks_for(question) == "quantity" and _ASKS_MONEY.search(question):
@@ -179,6 +187,8 @@ def figures(text: str) -> list[tuple[float, str]]:
         raw = m.group(0)
         if re.fullmatch(f"[{_NUMERAL}]", raw) and raw not in "十百千万亿" and not _STATED.match(text, m.start()):
             continue   # a lone 一 or 三 inside a word (一般, 三同时) is not a figure
+        if raw[0] in "百千万亿":
+            continue   # 千万不要, 万一: words, not numbers (a numeral starts with a digit or 十)
         value = _value(raw)
         if value is not None:
             out.append((value, text[m.end():m.end() + 16]))

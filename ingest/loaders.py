@@ -180,12 +180,15 @@ def _html_blocks(path, data, source, _limits):
     title = (root.findtext(".//title") or "").strip() or None
     main = next(iter(root.xpath("//main|//article")), None)
     body = main if main is not None else root.find("body") if root.find("body") is not None else root
-    blocks, header = [], None
+    blocks, header, table = [], None, None
     for element in body.iter(*_HTML_BLOCKS):
         if any(parent.tag in _HTML_BLOCKS for parent in element.iterancestors()):
             continue   # its text is read with the enclosing block
         if element.tag == "tr":
             cells = [" ".join(c.text_content().split()) for c in element if c.tag in ("td", "th")]
+            owner = next(element.iterancestors("table"), None)
+            if owner is not table:   # each table has its own header row
+                header, table = None, owner
             if header is None:
                 header = cells
                 blocks.append(Block("table_row", "；".join(c for c in cells if c)))
@@ -214,16 +217,18 @@ def _xlsx_blocks(path, data, source, limits):
     except Exception as exc:  # openpyxl raises many kinds
         raise LoadError(f"{source}: openpyxl cannot open it ({exc}); re-save it in Excel as .xlsx") from None
     blocks = []
-    for sheet in book.worksheets:
-        rows = [[("" if v is None else str(v)).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
-        rows = [r for r in rows if any(r)]
-        if not rows:
-            continue
-        blocks.append(Block("heading", sheet.title, 1))
-        header = rows[0]
-        blocks.append(Block("table_row", "；".join(c for c in header if c)))
-        blocks += [Block("table_row", _row_text(header, r)) for r in rows[1:]]
-    book.close()
+    try:
+        for sheet in book.worksheets:
+            rows = [[("" if v is None else str(v)).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
+            rows = [r for r in rows if any(r)]
+            if not rows:
+                continue
+            blocks.append(Block("heading", sheet.title, 1))
+            header = rows[0]
+            blocks.append(Block("table_row", "；".join(c for c in header if c)))
+            blocks += [Block("table_row", _row_text(header, r)) for r in rows[1:]]
+    finally:
+        book.close()
     return None, blocks
 
 

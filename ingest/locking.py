@@ -122,7 +122,10 @@ def lease(settings, wait_seconds: float = 0.0):
 
     def keep_renewing():
         while not stop.wait(held.seconds / 3):
-            held.renew()
+            try:
+                held.renew()
+            except Exception:  # noqa: BLE001 - a brief network error must not end the renewals
+                log.exception("could not renew the ingest lease; retrying")
 
     renewer = threading.Thread(target=keep_renewing, name="ingest-lease", daemon=True)
     renewer.start()

@@ -138,6 +138,10 @@ def _prepare(settings, path, known, by_hash, config, report) -> _Pending | None:
         report.failed[source] = str(exc).removeprefix(f"{source}: ")
         log.warning("ingest: %s", exc)
         return None
+    except Exception as exc:  # noqa: BLE001 - a parser's own error in one file must not stop the others
+        report.failed[source] = f"could not read the file ({type(exc).__name__}: {exc}); re-save it and try again"
+        log.exception("ingest: %s", source)
+        return None
     twin = by_hash.get(doc.sha256)
     if twin and twin != source:
         report.failed[source] = f"same content as {twin}, which is already in the knowledge base; not added twice"

@@ -96,6 +96,25 @@ def test_three_outcomes_a_user_can_tell_apart(service):
     assert data["outcome"] == "not_stated" and data["missing"] == "具体数字"
 
 
+def test_a_follow_up_looks_up_only_its_own_article(service):
+    answer = service.answerer.ask("那第三条呢？", ["安全生产法第二十一条是什么"])
+    assert [c.article for c in answer.citations] == ["第三条"]
+    assert answer.citations[0].title == "中华人民共和国安全生产法"      # the law named before
+
+
+def test_a_count_of_measures_is_not_an_article_look_up(service):
+    found = service.retriever.retrieve("请列出5条防火措施", 5)
+    assert not any(h.article_match for h in found.hits)
+
+
+def test_question_words_are_removed_only_as_whole_words():
+    from bot.text import strip_question_words
+
+    assert "申请" in strip_question_words("如何申请安全生产许可证？")
+    assert "统一下发" in strip_question_words("统一下发的文件是什么？")
+    assert "什么" not in strip_question_words("统一下发的文件是什么？")
+
+
 def test_figures_are_read_in_every_form():
     from bot.text import figure_heads, figures, states_figure
 
@@ -105,6 +124,8 @@ def test_figures_are_read_in_every_form():
     assert states_figure("应当在15日内作出决定", "要在多少天内决定？")
     assert not states_figure("给予奖励", "举报能拿多少奖金？")
     assert not states_figure("处五万元以下的罚款", "几年内不得担任？")
+    assert states_figure("（一）建立制度；\n（二）组织培训；", "主要负责人有几项职责？")   # a list answers a count
+    assert figures("千万不要违章作业") == [] and figures("万一出事") == []
 
 
 def test_follow_up_ordinal_uses_the_conversation(service):

@@ -74,14 +74,15 @@ def test_a_saved_web_page_gives_its_main_text(tmp_path):
     path.write_text("<html><head><title>有限空间作业须知</title><script>var x='脚本';</script></head><body>"
                     "<nav><a href='/'>首页</a> | <a href='/news'>新闻</a></nav><main><h1>有限空间作业须知</h1>"
                     "<p>作业前应当<b>先通风、再检测、后作业</b>。</p><h2>监护</h2><ul><li>设专人监护；</li></ul>"
-                    "<table><tr><th>气体</th><th>限值</th></tr><tr><td>氧气</td><td>19.5%</td></tr></table></main>"
+                    "<table><tr><th>气体</th><th>限值</th></tr><tr><td>氧气</td><td>19.5%</td></tr></table>"
+                    "<table><tr><th>岗位</th><th>职责</th></tr><tr><td>监护人</td><td>全程监护</td></tr></table></main>"
                     "<footer>版权所有 © 某某网站</footer></body></html>", encoding="utf-8")
     doc = load(path)
     assert doc.title == "有限空间作业须知"
     texts = [b.text for b in doc.blocks]
     assert "作业前应当先通风、再检测、后作业。" in texts and "设专人监护；" in texts
     assert ("heading", "监护") in [(b.kind, b.text) for b in doc.blocks]
-    assert "气体：氧气；限值：19.5%" in texts
+    assert "气体：氧气；限值：19.5%" in texts and "岗位：监护人；职责：全程监护" in texts   # each table its header
     assert not any(w in t for t in texts for w in ("首页", "脚本", "版权所有"))
 
 
