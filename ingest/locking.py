@@ -37,13 +37,20 @@ BUSY = "another ingestion is running on this store; try again when it ends"
 @contextmanager
 def ingest_lock(settings, wait_seconds: float = 0.0):
     """Hold the store's writer lock for the duration; a second writer waits up to `wait_seconds`,
-    then gets IngestBusy."""
+    then gets IngestBusy. Yields a function the writer calls before each write: it raises
+    IngestBusy when the lock was lost (a lease taken over after this writer stalled past its expiry)."""
     if settings.chroma_host:
-        with lease(settings, wait_seconds):
-            yield
+        with lease(settings, wait_seconds) as held:
+            yield lambda: _still_held(held)
     else:
         with _folder_lock(Path(settings.store_dir), wait_seconds):
-            yield
+            yield lambda: None
+
+
+def _still_held(held: Lease) -> None:
+    if held.lost:
+        raise IngestBusy("another writer took over this ingestion's lease (it stalled past its expiry); "
+                         "run the ingestion again")
 
 
 @contextmanager
@@ -70,6 +77,7 @@ class Lease:
         from .store import open_client
 
         self.seconds = settings.lease_seconds
+        self.lost = False   # set when another writer took the lease over: this one must stop writing
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.collection = open_client(settings).get_or_create_collection(
             f"{settings.collection}_lease", embedding_function=None)
@@ -99,7 +107,8 @@ class Lease:
     def renew(self) -> bool:
         current = self.holder()
         if not current or current[0] != self.owner:
-            log.error("the ingest lease was taken over by %s", current[0] if current else "nobody")
+            log.error("the ingest lease was taken over by %s; stopping", current[0] if current else "nobody")
+            self.lost = True
             return False
         self._write()
         return True

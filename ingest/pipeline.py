@@ -81,7 +81,7 @@ def ingest(settings: Settings, embedder, store, *, files: list[Path] | None = No
     """
     started = time.monotonic()
     report = IngestReport()
-    with ingest_lock(settings, wait_seconds):
+    with ingest_lock(settings, wait_seconds) as still_held:
         if rebuild:
             store.drop_all()
             store.open_collections()
@@ -98,9 +98,11 @@ def ingest(settings: Settings, embedder, store, *, files: list[Path] | None = No
             if pending := _prepare(settings, path, known, by_hash, config, report):
                 batch.append(pending)
             if batch and (sum(len(p.chunks) for p in batch) >= EMBED_BATCH or len(batch) >= FILES_PER_WRITE):
+                still_held()
                 _write(embedder, store, batch, report, lambda f, m, n=n: progress((n + f) / max(len(files), 1), m))
                 batch = []
         if batch:
+            still_held()
             _write(embedder, store, batch, report, lambda f, m: progress(1.0, m))
         if prune and whole_folder:
             present = {p.name for p in files}

@@ -116,3 +116,17 @@ def test_a_killed_lease_holder_is_taken_over_after_it_expires(two_hosts):
     kb = KnowledgeBase(settings, load_embedder=False)
     assert {r.source for r in kb.store.documents()} == {"work_safety_law_2021.md", "应急局局长安全访谈稿.docx"}
     assert kb.store.count() == sum(r.chunks for r in kb.store.documents())
+
+
+def test_a_writer_that_lost_its_lease_stops_before_its_next_write(chroma_server, make_kb):
+    from ingest.locking import IngestBusy, ingest_lock
+
+    local = make_kb()
+    settings = replace(local.settings, chroma_host="127.0.0.1", chroma_port=chroma_server.port,
+                       collection="lease_lost", lease_seconds=3)
+    with pytest.raises(IngestBusy, match="took over"):
+        with ingest_lock(settings) as still_held:
+            still_held()                       # held: writing may go on
+            Lease(settings)._write()           # another host took the lease over (this one had stalled)
+            time.sleep(2.5)                    # the next renewal (every second here) finds that out
+            still_held()
