@@ -226,7 +226,9 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
                     source_view = gr.HTML(chat.show_source(None, []), elem_id="source-view")
             outputs = [conversation, turns, source_pick, question]
             for trigger in (send.click, question.submit):
-                trigger(chat.chat, [question, turns], outputs, api_name="ui_chat", api_visibility="private")
+                # the box is ready for the next question as soon as the answer is there
+                trigger(chat.chat, [question, turns], outputs, api_name="ui_chat", api_visibility="private").then(
+                    None, None, None, js="() => document.querySelector('#question textarea')?.focus()")
             clear.click(chat.clear, None, outputs, api_name="ui_clear", api_visibility="private")
             source_pick.change(chat.show_source, [source_pick, turns], source_view, api_name="ui_source",
                                api_visibility="private")

@@ -73,6 +73,8 @@ def test_not_found_looks_different(page):
     expect(page.locator(".kb-turn")).to_have_count(3, timeout=60_000)
     last = page.locator(".kb-turn").last
     expect(last.locator(".kb-notfound")).to_contain_text("知识库中没有找到", timeout=60_000)
+    # sent with the button, the question box has the focus again for the next question
+    expect(page.locator("#question textarea")).to_be_focused(timeout=10_000)
     expect(last.locator(".kb-related")).to_contain_text("不是答案")
     assert last.locator("a.cite").count() == 0
 
@@ -115,6 +117,8 @@ def test_quiz_right_then_wrong_and_the_score_changes(page, service):
         text = page.locator("#quiz-question .kb-quiz")
         expect(text).to_be_visible(timeout=30_000)
         question = text.inner_text().split("】", 1)[1].split("\n出处")[0].strip()
+        # the options re-render a moment after the question: wait for this question's own options
+        expect(page.locator("#quiz-choice")).to_contain_text(answers[question], timeout=30_000)
         return question, answers[question]
 
     question, answer = next_question()
