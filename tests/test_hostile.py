@@ -9,7 +9,6 @@ import urllib.error
 import urllib.request
 import zipfile
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from conftest import DATA, ROOT
