@@ -24,7 +24,7 @@ from . import glossary, relevance
 from .calibration import calibration
 from .records import Answer, Citation
 from .retrieval import Hit, Retrieval, Retriever
-from .text import asks_for, split_sentences, states_figure, word_weights
+from .text import LIST_ITEM, asks_for, split_sentences, states_figure, word_weights
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = "知识库暂时无法访问（存储服务没有响应），请稍后再试。"
@@ -33,7 +33,6 @@ NOT_STATED = "知识库的相关条文没有给出所问的{missing}。最相关
 EMPTY_QUESTION = "请输入一个问题，例如：“三个必须”具体指什么？"
 LLM_FALLBACK = "模型的回答没有通过来源核对，以下为知识库原文摘录"
 CUT_NOTICE = "问题过长，只使用了前 {limit} 个字。"
-_ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[、.．](?!\d)|[①-⑳])")
 _FOLLOW_UP = re.compile(r"^(?:那|那么|还有|另外|其中|它|其|这|该|上述|此外|再|以及)|第[一二三四五六七八九十\d]+[个项条款]?呢|呢[？?]?$"
                         r"|^(?:违反|如果违反|不履行|没有履行)|^(?:why|what about|how about|and |then |so )|\b(?:it|they|them|that|this)\b", re.I)
 _ORDINAL = re.compile(r"第([一二三四五六七八九十\d]{1,3})(?:个|项|点|种)")
@@ -51,8 +50,8 @@ def unit_spans(sentences: list[str]) -> list[tuple[int, int]]:
     """(first, end) sentence indexes of each unit: a sentence, or a list lead with its items."""
     spans: list[tuple[int, int]] = []
     for n, sentence in enumerate(sentences):
-        if spans and _ITEM.match(sentence) and (sentences[spans[-1][0]].rstrip().endswith(("：", ":"))
-                                                or spans[-1][1] - spans[-1][0] > 1 and _ITEM.match(sentences[n - 1])):
+        if spans and LIST_ITEM.match(sentence) and (sentences[spans[-1][0]].rstrip().endswith(("：", ":"))
+                                                or spans[-1][1] - spans[-1][0] > 1 and LIST_ITEM.match(sentences[n - 1])):
             spans[-1] = (spans[-1][0], n + 1)
         else:
             spans.append((n, n + 1))
@@ -227,7 +226,7 @@ class Answerer:
         if not n:
             return None
         for unit in citation.used_sentences:
-            items = _QUOTED_ITEM.findall(unit) or [line for line in unit.split("\n") if _ITEM.match(line)]
+            items = _QUOTED_ITEM.findall(unit) or [line for line in unit.split("\n") if LIST_ITEM.match(line)]
             if len(items) >= max(n, 2):
                 return items[n - 1]
         return None

@@ -16,7 +16,6 @@ import argparse
 import itertools
 import json
 import logging
-import re
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +25,8 @@ import numpy as np
 from . import calibration as calibration_module
 from . import relevance
 from .answer import Answerer, contextualize
-from .eval import read_questions
+from .eval import holds_evidence, read_questions, squash
+from .text import is_english
 
 log = logging.getLogger(__name__)
 FUSION_GRID = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
@@ -40,15 +40,6 @@ FOLDS = 5
 # double and are held under 2% out of fold.
 MAX_FALSE_REFUSALS = 0.02
 FALSE_REFUSAL_COST = 2.0
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def _has(text: str, evidence: list[str]) -> bool:
-    text = _squash(text)
-    return any(_squash(e) in text for e in evidence)
 
 
 class Workbench:
@@ -85,7 +76,7 @@ def fit_fusion(bench: Workbench) -> dict:
     answerable = [q for q in bench.questions if q.get("source")]
     best = {}
     for language, english in (("chinese", False), ("english", True)):
-        subset = [q for q in answerable if _is_english(q) == english]
+        subset = [q for q in answerable if is_english(q["question"]) == english]
         scores = []
         for d, s in itertools.product(FUSION_GRID, FUSION_GRID):
             lexical = round(1 - d - s, 2)
@@ -97,7 +88,7 @@ def fit_fusion(bench: Workbench) -> dict:
             mrr = 0.0
             for q in subset:
                 hits = bench.service.retriever.retrieve(bench.query(q), 5).hits
-                rank = next((i + 1 for i, h in enumerate(hits) if _has(h.chunk.text, q["evidence"])), None)
+                rank = next((i + 1 for i, h in enumerate(hits) if holds_evidence(h.chunk.text, q["evidence"])), None)
                 mrr += 1 / rank if rank else 0.0
             scores.append((mrr / max(len(subset), 1), weights))
         scores.sort(key=lambda s: -s[0])
@@ -105,11 +96,6 @@ def fit_fusion(bench: Workbench) -> dict:
         log.warning("fusion %s: MRR %.3f with %s (%d questions)", language, scores[0][0], scores[0][1], len(subset))
         set_calibration(fusion={**calibration_module.calibration()["fusion"], language: scores[0][1]})
     return best
-
-
-def _is_english(q: dict) -> bool:
-    from .text import is_english
-    return is_english(q["question"])
 
 
 def fit_composer(bench: Workbench, retrievals) -> dict:
@@ -121,10 +107,10 @@ def fit_composer(bench: Workbench, retrievals) -> dict:
         gained, lengths = 0.0, []
         for q, found in cases:
             answer = bench.answerer.compose(q["question"], found)
-            text = _squash(answer.answer)
+            text = squash(answer.answer)
             # what the user gets: the evidence in the answer, and the first citation holding it
-            gained += sum(_squash(e) in text for e in q["evidence"]) / len(q["evidence"])
-            gained += _has(answer.citations[0].text, q["evidence"])
+            gained += sum(squash(e) in text for e in q["evidence"]) / len(q["evidence"])
+            gained += holds_evidence(answer.citations[0].text, q["evidence"])
             lengths.append(len(text))
         scores.append((round(gained / len(cases), 3), -float(np.median(lengths)), params))
     scores.sort(key=lambda s: (-s[1] > MAX_MEDIAN_CHARS, -s[0], -s[1]))

@@ -44,8 +44,14 @@ def read_questions(path: Path) -> list[dict]:
     return items
 
 
-def _squash(text: str | None) -> str:
+def squash(text: str | None) -> str:
+    """Whitespace ignored, as the held-out sets are scored."""
     return re.sub(r"\s+", "", text or "")
+
+
+def holds_evidence(text: str, evidence: list[str]) -> bool:
+    text = squash(text)
+    return any(squash(e) in text for e in evidence)
 
 
 def _first_rank(texts: list[str], evidence: list[str], k: int) -> int | None:
@@ -58,12 +64,12 @@ def evaluate(pipeline: Pipeline, questions: list[dict], k: int = 5) -> tuple[dic
         started = time.perf_counter()
         answer, ranked = pipeline(q["question"], q.get("history"))
         latencies.append((time.perf_counter() - started) * 1000)
-        evidence = [_squash(e) for e in q["evidence"]]
-        cited = [_squash(c.text) for c in answer.citations]
-        text = _squash(answer.answer)
+        evidence = [squash(e) for e in q["evidence"]]
+        cited = [squash(c.text) for c in answer.citations]
+        text = squash(answer.answer)
         records.append({"id": q["id"], "question": q["question"], "answerable": q.get("source") is not None,
                         "kind": q.get("kind", ""), "rank": _first_rank(cited, evidence, k),
-                        "retrieval_rank": _first_rank([_squash(t) for t in ranked], evidence, k),
+                        "retrieval_rank": _first_rank([squash(t) for t in ranked], evidence, k),
                         "found": answer.found, "outcome": answer.outcome,
                         "evidence_in_answer": sum(e in text for e in evidence) / max(len(evidence), 1),
                         "answer_chars": len(re.sub(r"\[\d+\]", "", answer.answer)) if answer.found else None,

@@ -2,8 +2,8 @@
 character bigrams, and article look-ups that win whatever their scores.
 
 The fusion weights depend on the question's language: BM25 over Chinese bigrams cannot match an
-English question, so an English question is searched by meaning alone (multilingual e5 maps it
-near its Chinese provision). The weights are fitted on the dev split (bot/calibration.json).
+English question, so its lexical side searches the Chinese words its English words translate to
+(bot/crosslingual.py). The weights are fitted on the dev split (bot/calibration.json).
 
 The retriever serves a snapshot of the knowledge base: the manifest's chunk lists at one
 revision, their texts and the BM25 index built from them. Dense hits outside the snapshot
@@ -26,10 +26,9 @@ from ingest.records import Chunk
 from . import crosslingual, glossary
 from .calibration import calibration
 from .lexical import BM25
-from .text import is_english, strip_question_words
+from .text import is_english, strip_question_words, word_frequency
 
 log = logging.getLogger(__name__)
-RRF_K = 60
 CANDIDATES = 30
 SENTENCE_CANDIDATES = 60
 _ARTICLE_QUERY = re.compile(rf"第\s*([{CHINESE_NUMERAL_CHARS}0-9]+)\s*条|(?<![第\d])(\d{{1,3}})\s*条")
@@ -82,11 +81,10 @@ class Snapshot:
 
 
 class Retriever:
-    def __init__(self, kb, refresh_seconds: float = 2.0, fusion: str = "weighted", mode: str = "hybrid"):
+    def __init__(self, kb, refresh_seconds: float = 2.0, mode: str = "hybrid"):
         self.kb = kb
         self.mode = mode  # "hybrid", or "dense" / "bm25" alone (for comparisons)
         self.refresh_seconds = refresh_seconds
-        self.fusion = fusion
         self._snapshot: Snapshot | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -150,7 +148,7 @@ class Retriever:
         return result
 
     def _fuse(self, snap, dense, sentences, lexical, english: bool) -> list[Hit]:
-        """A blend of min-max-scaled scores (weights per language), or reciprocal-rank fusion."""
+        """A blend of min-max-scaled scores, with weights per language."""
         hits: dict[int, Hit] = {}
         for i, sim in dense:
             hits.setdefault(i, Hit(snap.chunks[i], 0.0)).dense = sim
@@ -158,18 +156,12 @@ class Retriever:
             hits.setdefault(i, Hit(snap.chunks[i], 0.0)).sentence = sim
         for i, score in lexical:
             hits.setdefault(i, Hit(snap.chunks[i], 0.0)).lexical = score
-        if self.fusion == "rrf":
-            ranked_sentences = sorted(sentences.items(), key=lambda kv: -kv[1])
-            for ranked in (dense, ranked_sentences, lexical):
-                for rank, (i, _) in enumerate(ranked):
-                    hits[i].score += 1 / (RRF_K + rank)
-        else:
-            w = calibration()["fusion"]["english" if english else "chinese"]
-            scales = (_scaler([s for _, s in dense]), _scaler(list(sentences.values())),
-                      _scaler([s for _, s in lexical]))
-            for hit in hits.values():
-                hit.score = (w["dense"] * scales[0](hit.dense) + w["sentence"] * scales[1](hit.sentence)
-                             + w["lexical"] * scales[2](hit.lexical or None))
+        w = calibration()["fusion"]["english" if english else "chinese"]
+        scales = (_scaler([s for _, s in dense]), _scaler(list(sentences.values())),
+                  _scaler([s for _, s in lexical]))
+        for hit in hits.values():
+            hit.score = (w["dense"] * scales[0](hit.dense) + w["sentence"] * scales[1](hit.sentence)
+                         + w["lexical"] * scales[2](hit.lexical or None))
         return sorted(hits.values(), key=lambda h: -h.score)
 
     def _article_hits(self, asked: str, context: str, snap: Snapshot) -> tuple[list[int], bool]:
@@ -206,8 +198,6 @@ COMMON_WORD_FREQUENCY = 150
 def other_law_named(query: str, titles: list[str]) -> str:
     """A law or regulation the question names (…消防法…, …危险化学品安全管理条例…) that is not in the
     knowledge base: the class of near-domain questions about other laws."""
-    from .text import word_frequency
-
     known = [*titles, *glossary.ALIASES, *glossary.terms()]
     for m in _LAW_NAME.finditer(query):
         name = m.group(0)

@@ -12,11 +12,9 @@ import re
 import unicodedata
 from functools import cache
 
-from ingest.cleaning import split_sentences
+from ingest.cleaning import split_sentences  # noqa: F401 - the bot reads sentences through this module
 from ingest.numerals import from_chinese
 
-__all__ = ["split_sentences", "tokens", "content_words", "is_function_word", "rarity", "word_weights", "strip_question_words",
-           "is_english", "asks_for", "states_figure", "figures", "figure_heads"]
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
@@ -124,7 +122,9 @@ _ASKS_TIME = re.compile(r"何时|什么时候|啥时候|哪一?年|哪一?天|�
 _ASKED_UNIT = re.compile(r"(?:多少|(?<![哪十百千好])几)\s*(小时|分钟|学时|公里|平方米|立方米|万元|亿元|周岁|方面|[名人位次起件项条种类点日天月年周岁倍家户处座吨米台辆层元钱块])")
 # 几项 / 多少种 / 哪几个方面 are answered by a list as well as by a number
 _COUNTED_BY_LIST = {"项", "条", "种", "类", "点", "方面"}
-_LIST_ITEM = re.compile(r"[（(][一二三四五六七八九十\d]{1,3}[）)]|^\s*\d{1,2}[、.．]", re.M)
+# A numbered item at the start of a line: （一） (1) 一、 1. ①
+LIST_ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[、.．](?!\d)|[①-⑳])",
+                       re.M)
 _SAME_UNIT = {"天": "日|天|小时", "日": "日|天|小时", "名": "名|人", "人": "名|人", "位": "名|人|位", "岁": "岁|周岁",
               "周岁": "岁|周岁", "钱": "元", "块": "元", "万元": "元", "亿元": "元", "次": "次|回"}
 # Money asked for without a unit word (罚多少, 奖金是多少, how much is the fine): answered only in 元.
@@ -154,7 +154,7 @@ def states_figure(text: str, question: str = "") -> bool:
     text = _ORDINAL_LABEL.sub(" ", text)
     if question:
         if m := _ASKED_UNIT.search(question):
-            if m.group(1) in _COUNTED_BY_LIST and len(_LIST_ITEM.findall(text)) >= 2:
+            if m.group(1) in _COUNTED_BY_LIST and len(LIST_ITEM.findall(text)) >= 2:
                 return True
             units = _SAME_UNIT.get(m.group(1), m.group(1))
             return re.search(rf"(?:\d+|[{_NUMERAL}]+)\s*(?:多|余)?\s*个?(?:工作)?(?:{units})", text) is not None
@@ -163,7 +163,7 @@ def states_figure(text: str, question: str = "") -> bool:
         for precision, asked in _DATE_ASKED.items():
             if asked.search(question):
                 return _DATE_STATED[precision].search(text) is not None
-    return bool(_STATED.search(text) or re.search(r"\d{4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日", text))
+    return bool(_STATED.search(text) or any(date.search(text) for date in _DATE_STATED.values()))
 
 
 def _value(raw: str) -> float | None:

@@ -25,6 +25,9 @@ REFUSED = {".doc": "旧版 Word 文件（.doc）无法读取，请另存为 .doc
            ".wps": "WPS 文件无法读取，请另存为 .docx 后再上传 (save it as .docx)"}
 
 
+BINARY = "looks like a binary file, not text; save it as UTF-8 text"
+
+
 class LoadError(ValueError):
     """A file that cannot be read; the message names the file and what to do."""
 
@@ -77,18 +80,18 @@ def decode_text(data: bytes, source: str) -> str:
     if text is not None:
         if _mostly_printable(text):
             return text
-        raise LoadError(f"{source}: looks like a binary file, not text; save it as UTF-8 text")
+        raise LoadError(f"{source}: {BINARY}")
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None:
         if b"\x00" in data[:4096]:
-            raise LoadError(f"{source}: looks like a binary file, not text; save it as UTF-8 text")
+            raise LoadError(f"{source}: {BINARY}")
         raise LoadError(f"{source}: cannot tell which encoding the text is in; save it as UTF-8")
     text = str(best)
     if b"\x00" in data[:4096] and not _mostly_script(text):
         # NUL bytes are normal only in UTF-16; junk read as UTF-16 gives a soup of unrelated scripts
-        raise LoadError(f"{source}: looks like a binary file, not text; save it as UTF-8 text")
+        raise LoadError(f"{source}: {BINARY}")
     if not _mostly_printable(text):
         raise LoadError(f"{source}: looks like a binary file, not text ({best.encoding} gives control "
                         "characters); save it as UTF-8 text")

@@ -131,12 +131,7 @@ class Store:
         return found
 
     def all_ids(self) -> set[str]:
-        ids: set[str] = set()
-        offset = 0
-        while batch := self.chunks.get(include=[], limit=PAGE * 10, offset=offset)["ids"]:
-            ids.update(batch)
-            offset += len(batch)
-        return ids
+        return set(_all_ids(self.chunks))
 
     def ids_of_source(self, source: str) -> set[str]:
         return set(self.chunks.get(where={"source": source}, include=[])["ids"])
@@ -187,12 +182,7 @@ class Store:
         return [(m["chunk_id"], int(m["n"]), 1.0 - d) for m, d in zip(got["metadatas"][0], got["distances"][0])]
 
     def all_sentence_chunk_ids(self) -> set[str]:
-        ids: set[str] = set()
-        offset = 0
-        while batch := self.sentences.get(include=[], limit=PAGE * 10, offset=offset)["ids"]:
-            ids.update(i.rsplit("/", 1)[0] for i in batch)
-            offset += len(batch)
-        return ids
+        return {i.rsplit("/", 1)[0] for i in _all_ids(self.sentences)}
 
     @_writes
     def update_metadata(self, chunks: list[Chunk]) -> None:
@@ -240,6 +230,13 @@ class Store:
                 self.client.delete_collection(name)
             except Exception:  # absent already
                 pass
+
+
+def _all_ids(collection) -> Iterator[str]:
+    offset = 0
+    while batch := collection.get(include=[], limit=PAGE * 10, offset=offset)["ids"]:
+        yield from batch
+        offset += len(batch)
 
 
 def _batches(items: list, size: int):

@@ -32,8 +32,7 @@ def test_quality_on_the_test_split(service):
     assert summary["hit@5"] >= 0.80
     assert summary["mrr"] >= 0.74
     assert summary["evidence_in_answer"] >= 0.66
-    assert summary["latency_p50_ms"] is not None
-    # an unanswerable question answered must never state a figure the question asked for
+    # an unanswerable question that still gets an answer shows where every sentence of it comes from
     for r in records:
         if not r["answerable"] and r["outcome"] == "answered":
             assert r["answer"]["citations"], r["question"]
