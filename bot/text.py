@@ -113,8 +113,9 @@ _STATED = re.compile(rf"(?:\d+|[{_NUMERAL}]+)\s*(?:多|余)?\s*(?:[{UNITS}]|小�
                      rf"|百分之[{_NUMERAL}]+")
 _COMPARATORS = re.compile(r"^(?:以上|以下|以内|之内|之日|左右|多|余|不足|超过|至|到|、|，|,|-|—|～|~)")
 # Asking for a quantity or a time: 多少 / 几 + a measure word, how many/much/long, the amount of a fine.
+# English "when" asks a time only where a question word stands, first ("what must I do when …" does not).
 _ASKS_QUANTITY = re.compile(r"多少|(?<![哪十百千好])几(?!乎)|多久|多长|数额|金额|how (?:many|much|long|often)|what (?:is|was|are) the (?:fine|amount|penalty|number)", re.I)
-_ASKS_TIME = re.compile(r"何时|什么时候|啥时候|哪一?年|哪一?天|哪月|几月|几号|日期|时间是|\bwhen\b|what date|what year", re.I)
+_ASKS_TIME = re.compile(r"何时|什么时候|啥时候|哪一?年|哪一?天|哪月|几月|几号|日期|时间是|^\W*when\b|what date|what year", re.I)
 
 
 # Questions for a quantity in a unit (多少天, 几年, 多少名): the unit a stated figure must carry, with

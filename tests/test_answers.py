@@ -116,7 +116,7 @@ def test_question_words_are_removed_only_as_whole_words():
 
 
 def test_figures_are_read_in_every_form():
-    from bot.text import figure_heads, figures, states_figure
+    from bot.text import asks_for, figure_heads, figures, states_figure
 
     assert [v for v, _ in figures("处二十万元以上五十万元以下的罚款")] == [200000, 500000]
     assert figures("5000万元以上1亿元以下")[0][0] == 50_000_000
@@ -126,6 +126,8 @@ def test_figures_are_read_in_every_form():
     assert not states_figure("处五万元以下的罚款", "几年内不得担任？")
     assert states_figure("（一）建立制度；\n（二）组织培训；", "主要负责人有几项职责？")   # a list answers a count
     assert figures("千万不要违章作业") == [] and figures("万一出事") == []
+    assert asks_for("When must an accident be reported?") == "time"
+    assert asks_for("What must a manager do when an inspector arrives?") is None
 
 
 def test_follow_up_ordinal_uses_the_conversation(service):
