@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 MODEL_STAMP := var/models/multilingual-e5-small/onnx/e5.onnx
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: setup run test bench calibrate ingest clean
+.PHONY: setup run test bench calibrate ingest screenshots clean
 
 $(STAMP): requirements.txt
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,11 @@ bench: setup
 
 calibrate: setup
 	$(BIN)/python -m bot.calibrate eval/dev.jsonl eval/legacy.jsonl
+
+# the README's pictures, taken by the browser tests in headless Chromium
+screenshots: setup
+	KB_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q tests/test_browser.py tests/test_browser_history.py
+	for name in answer history quiz phone; do cp tests/artifacts/$$name.png docs/screenshot-$$name.png; done
 
 clean:
 	rm -rf var/store

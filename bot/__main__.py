@@ -1,4 +1,4 @@
-"""python -m bot ask|serve|quiz — the bot's command line."""
+"""python -m bot ask|serve|quiz|log — the bot's command line."""
 from __future__ import annotations
 
 import argparse
@@ -19,6 +19,7 @@ def _settings(args) -> Settings:
 
 
 def cmd_ask(args) -> int:
+    from .export import plain_text
     from .service import open_service
 
     service = open_service(_settings(args), ingest_if_needed=False)
@@ -26,20 +27,8 @@ def cmd_ask(args) -> int:
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:
-        print(format_answer(answer))
+        print(plain_text(answer))
     return 0 if answer.found else 3
-
-
-def format_answer(answer) -> str:
-    lines = [answer.notice] if answer.notice else []
-    lines.append(answer.answer)
-    if answer.citations:
-        lines.append("\n最相关的条文：" if answer.outcome == "not_stated" else "\n来源：")
-        lines += [f"[{c.n}] {c.label}（{c.source}）" for c in answer.citations]
-    elif answer.related:
-        lines.append("\n可能相关的段落（不是答案，仅供参考）：")
-        lines += [f"- {c.label}：{c.text[:60]}…" for c in answer.related]
-    return "\n".join(lines)
 
 
 def cmd_serve(args) -> int:
@@ -70,7 +59,7 @@ def cmd_quiz(args) -> int:
             print(json.dumps({**row, "verdict": grade.verdict, "score": grade.score, "hit": grade.hit,
                               "missed": grade.missed, "similarity": grade.similarity}, ensure_ascii=False))
         return 0
-    service = QuizService(Retriever(kb), Progress(settings.quiz_db), None, seed=args.seed)
+    service = QuizService(Retriever(kb), Progress(settings.app_db), None, seed=args.seed)
     items = service.items()
     if args.export:
         with open(args.export, "w", encoding="utf-8") as out:
@@ -104,9 +93,28 @@ def cmd_quiz(args) -> int:
     return 0
 
 
+def cmd_log(args) -> int:
+    from .questionlog import OUTCOME_NAMES, QuestionLog
+
+    settings = _settings(args)
+    log = QuestionLog(settings.app_db)
+    if args.clear:
+        print(f"{log.clear()} logged questions removed from {settings.app_db}")
+        return 0
+    if args.csv:
+        Path(args.csv).write_text(log.csv(), encoding="utf-8")
+        print(f"written to {args.csv}")
+        return 0
+    counts = log.counts()
+    print("，".join(f"{OUTCOME_NAMES[k]} {counts[k]}" for k in OUTCOME_NAMES) + f"，标为有误 {counts['marked_wrong']}")
+    for g in log.unanswered(args.top):
+        print(f"{g.count:4d}  {OUTCOME_NAMES[g.outcome]}  {g.question}")
+    return 0
+
+
 def format_feedback(feedback) -> str:
     grade, item = feedback.grade, feedback.item
-    lines = [feedback.summary()]
+    lines = [feedback.summary()] + ([feedback.superseded] if feedback.superseded else [])
     if grade.hit and item.kind in ("enumeration", "short"):
         lines.append("答到的要点：" + "；".join(grade.hit))
     if grade.missed and item.kind in ("enumeration", "short"):
@@ -139,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     quiz.add_argument("--seed", type=int, default=7)
     quiz.add_argument("--store", help="Chroma folder (KB_STORE_DIR)")
     quiz.set_defaults(func=cmd_quiz)
+    questions = sub.add_parser("log", help="what users asked that was not answered (the question log)")
+    questions.add_argument("--csv", metavar="FILE.csv", help="write unanswered and marked-wrong questions")
+    questions.add_argument("--clear", action="store_true", help="delete every logged question")
+    questions.add_argument("--top", type=int, default=20)
+    questions.add_argument("--store", help="Chroma folder (KB_STORE_DIR)")
+    questions.set_defaults(func=cmd_log)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     try:

@@ -33,6 +33,7 @@ NOT_STATED = "知识库的相关条文没有给出所问的{missing}。最相关
 EMPTY_QUESTION = "请输入一个问题，例如：“三个必须”具体指什么？"
 LLM_FALLBACK = "模型的回答没有通过来源核对，以下为知识库原文摘录"
 CUT_NOTICE = "问题过长，只使用了前 {limit} 个字。"
+SCOPE_NOTICE = "只在「{scope}」中查找"
 _FOLLOW_UP = re.compile(r"^(?:那|那么|还有|另外|其中|它|其|这|该|上述|此外|再|以及)|第[一二三四五六七八九十\d]+[个项条款]?呢|呢[？?]?$"
                         r"|^(?:违反|如果违反|不履行|没有履行)|^(?:why|what about|how about|and |then |so )|\b(?:it|they|them|that|this)\b", re.I)
 _ORDINAL = re.compile(r"第([一二三四五六七八九十\d]{1,3})(?:个|项|点|种)")
@@ -102,24 +103,29 @@ class Answerer:
         self.retriever = retriever or Retriever(kb)
         self.llm = llm
 
-    def ask(self, question: str, history=None, k: int | None = None) -> Answer:
-        return self.respond(question, history, k)[0]
+    def ask(self, question: str, history=None, k: int | None = None, scope: str = "") -> Answer:
+        return self.respond(question, history, k, scope)[0]
 
-    def respond(self, question: str, history=None, k: int | None = None) -> tuple[Answer, list[Hit]]:
+    def respond(self, question: str, history=None, k: int | None = None, scope: str = ""
+                ) -> tuple[Answer, list[Hit]]:
         """The answer and the ranked passages it was drawn from."""
-        *_, final = self.stream(question, history, k)
+        *_, final = self.stream(question, history, k, scope)
         return final
 
-    def stream(self, question: str, history=None, k: int | None = None) -> Iterator[str | tuple[Answer, list[Hit]]]:
-        """Yield the answer's text as it grows (an LLM's reply), then (Answer, ranked passages)."""
+    def stream(self, question: str, history=None, k: int | None = None, scope: str = ""
+               ) -> Iterator[str | tuple[Answer, list[Hit]]]:
+        """Yield the answer's text as it grows (an LLM's reply), then (Answer, ranked passages).
+        `scope` limits the answer to one document or category."""
         started = time.perf_counter()
         question, notice = self.prepare(question)
+        if scope and question:
+            notice = "；".join(filter(None, [notice, SCOPE_NOTICE.format(scope=scope)]))
         if not question:
             yield Answer(question="", found=False, answer=EMPTY_QUESTION, notice=notice), []
             return
         query = contextualize(question, history)
         try:
-            found = self.retriever.retrieve(query, k or self.kb.settings.top_k, asked=question)
+            found = self.retriever.retrieve(query, k or self.kb.settings.top_k, asked=question, scope=scope)
             verdict = relevance.decide(found)
         except Exception:  # noqa: BLE001 - a down Chroma server must not take the page with it
             log.exception("retrieval failed")
@@ -141,8 +147,10 @@ class Answerer:
             verdict = relevance.check_stated(question, verdict, answer.answer)
             if verdict.outcome == "not_stated":
                 answer = _not_stated(question, answer, verdict.missing)
+        in_force(answer, self.retriever.snapshot())
         log.debug("relevance: %s (%s)", verdict.outcome, verdict.reason)
         answer.latency_ms = (time.perf_counter() - started) * 1000
+        answer.revision = found.revision
         yield answer, hits
 
     def prepare(self, question: str) -> tuple[str, str]:
@@ -250,6 +258,55 @@ def _not_stated(question: str, composed: Answer, missing: str) -> Answer:
     labels = "、".join(f"{c.label}[{c.n}]" for c in composed.citations)
     return Answer(question, False, NOT_STATED.format(missing=missing, labels=labels), composed.citations,
                   notice=composed.notice, outcome="not_stated", missing=missing)
+
+
+def in_force(answer: Answer, snap) -> None:
+    """Every citation carries its document's status and date; a cited provision a later one
+    replaced (metadata.toml) says so, and the provision now in force is quoted after the others."""
+    for c in answer.citations + answer.related:
+        if info := snap.infos.get(c.source):
+            c.status = info.dated()
+    notes = []
+    for c in list(answer.citations):
+        relation = snap.superseded(c.source, c.article)
+        if not relation:
+            continue
+        replacement = next((r for r in answer.citations if r.source == relation["by"]
+                            and r.article in relation["by_articles"]), None)   # already cited
+        if replacement is None and (replacement := replacement_citation(len(answer.citations) + 1, relation, snap)):
+            answer.citations.append(replacement)
+            if answer.outcome == "answered":   # what applies now, in its own words, under the old text
+                replacement.used_sentences = [replacement.text]
+                answer.answer += f"\n{replacement.text}[{replacement.n}]"
+        c.superseded = f"已被{replacement.label if replacement else '后来的规定'}取代"
+        where = f"，现行规定见 [{replacement.n}]" if replacement else ""
+        notes.append(f"注意：{c.label}{c.superseded}（{relation['note']}）{where}。")
+    if notes:
+        answer.notice = "\n".join(filter(None, [answer.notice, *notes]))
+
+
+def replacement_citation(n: int, relation: dict, snap) -> Citation | None:
+    """The provision(s) in force that replaced a superseded one, as citation `n` (None when the
+    replacing document is not in the knowledge base)."""
+    chunks = [c for article in relation["by_articles"] for c in snap.article(relation["by"], article)]
+    if not chunks:
+        return None
+    text = chunks[0].text
+    for chunk in chunks[1:]:
+        text = _merge(text, chunk.text)
+    first = chunks[0]
+    info = snap.infos.get(first.source)
+    return Citation(n=n, source=first.source, title=first.title, section=" › ".join(first.section),
+                    article="、".join(relation["by_articles"]), text=text, used_sentences=[],
+                    score=0.0, chunk_id=first.id, status=info.dated() if info else "")
+
+
+def _merge(text: str, following: str) -> str:
+    """Two consecutive chunks of one article, without the sentences they share (the overlap)."""
+    for k in range(min(len(text), len(following)), 0, -1):
+        if text.endswith(following[:k]):
+            return text + following[k:]
+    return f"{text}\n{following}"
 
 
 def cite(n: int, hit: Hit, used: list[str]) -> Citation:

@@ -45,10 +45,13 @@ class BM25:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.matrix[:, ids].sum(axis=1)).ravel()
 
-    def top(self, query: str, k: int) -> list[tuple[int, float]]:
+    def top(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k best (index, score); `allowed` (a boolean mask over the texts) limits the search."""
         scores = self.scores(query)
         if not len(scores):
             return []
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
         k = min(k, len(scores))
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]

@@ -6,10 +6,11 @@ Review mode brings back box-1 items (the ones missed) first, then those due.
 """
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from pathlib import Path
+
+from .database import connect
 
 INTERVAL_DAYS = {1: 0, 2: 1, 3: 3, 4: 7, 5: 14}
 SCHEMA = """
@@ -26,10 +27,7 @@ CREATE TABLE IF NOT EXISTS boxes (
 
 class Progress:
     def __init__(self, path: Path):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
+        self.db = connect(path, SCHEMA)
         self._lock = threading.Lock()
 
     def record(self, trainee: str, item, verdict: str, score: float, answer: str, now: float | None = None) -> int:

@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ingest.numerals import from_chinese, to_chinese
-from ingest.records import Chunk
+from ingest.records import Chunk, category_of
 
 from .records import QuizItem
 from .text import content_words, is_english, is_function_word, rarity, split_sentences, tokens
@@ -353,6 +353,7 @@ class Feedback:
     item: QuizItem
     grade: Grade
     box: int
+    superseded: str = ""   # the item quotes a provision a later one replaced: which, and what applies now
 
     def summary(self) -> str:
         return {"correct": "✅ 正确", "partial": "🟡 部分正确", "wrong": "❌ 错误"}[self.grade.verdict]
@@ -375,8 +376,9 @@ class QuizService:
         return self._items
 
     def scopes(self) -> list[tuple[str, str]]:
-        """(label, value) pairs: everything, each document, each chapter or interview question."""
-        out = [("全部", "all")]
+        """(label, value) pairs: everything, each category (subfolder), each document, each chapter
+        or interview question."""
+        out = [("全部", "all")] + [(f"类别：{c}", f"cat:{c}") for c in self.retriever.snapshot().categories()]
         sections: dict[str, set[str]] = {}
         for item in self.items().values():
             sections.setdefault(item.source, set()).add(item.section.split(" › ")[0] if item.section else "")
@@ -404,12 +406,27 @@ class QuizService:
             raise KeyError(f"question {item_id} no longer exists (the knowledge base changed)")
         grade = self.grader.grade(item, answer)
         box = self.progress.record(trainee, item, grade.verdict, grade.score, answer)
-        return Feedback(item, grade, box)
+        return Feedback(item, grade, box, self._superseded(item))
+
+    def _superseded(self, item: QuizItem) -> str:
+        snap = self.retriever.snapshot()
+        chunk = snap.chunks[snap.index[item.chunk_id]] if item.chunk_id in snap.index else None
+        relation = snap.superseded(chunk.source, chunk.article) if chunk else None
+        if not relation:
+            return ""
+        from .answer import replacement_citation
+
+        now = replacement_citation(1, relation, snap)
+        in_force = f"现行规定是{now.label}：{now.text}" if now else "现行规定不在知识库中"
+        return f"注意：这道题出自{chunk.article}，该条已被后来的规定取代（{relation['note']}）。{in_force}"
 
 
 def _in_scope(item: QuizItem, scope: str) -> bool:
     if scope == "all":
         return True
+    if scope.startswith("cat:"):
+        category = category_of(item.source)
+        return category == scope[4:] or category.startswith(scope[4:] + " › ")
     if scope.startswith("doc:"):
         return item.source == scope[4:]
     if scope.startswith("sec:"):

@@ -1,7 +1,10 @@
 """What the bot hands out: an answer and the citations that back it, defined once."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import asdict, dataclass, field
+
+from ingest.records import category_of
 
 
 @dataclass
@@ -15,6 +18,12 @@ class Citation:
     used_sentences: list[str]
     score: float
     chunk_id: str = ""
+    status: str = ""       # 「现行有效 · 2021-06-10修正」: the document's status and this version's date
+    superseded: str = ""   # 「已被《…》第一百一十四条取代」 when a later provision replaced this one
+
+    @property
+    def category(self) -> str:
+        return category_of(self.source)
 
     @property
     def label(self) -> str:
@@ -39,6 +48,9 @@ class Answer:
     # which, and the citations are the closest provisions); "not_found" (nothing relevant)
     outcome: str = ""
     missing: str = ""
+    revision: str = ""   # the knowledge base's revision it was drawn from (links reopen it against this)
+    # opaque, unguessable: feedback on this answer and its question-log entry are keyed by it
+    id: str = field(default_factory=lambda: secrets.token_hex(8))
 
     def __post_init__(self):
         if not self.outcome:

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.numerals import CHINESE_NUMERAL_CHARS, from_chinese
-from ingest.records import Chunk
+from ingest.metadata import DocInfo
+from ingest.records import Chunk, category_of
 
 from . import crosslingual, glossary
 from .calibration import calibration
@@ -59,6 +60,7 @@ class Retrieval:
     other_law: str = ""     # a law or regulation the question names that the knowledge base does not hold
     coverage: float = 0.0   # IDF-weighted share of the question's corpus-known bigrams in the best passage
     known: float = 0.0      # share of the question's bigrams the corpus uses at all
+    revision: str = ""      # the knowledge base's revision searched
 
 
 @dataclass
@@ -68,6 +70,7 @@ class Snapshot:
     index: dict[str, int]
     bm25: BM25
     titles: list[str]
+    infos: dict[str, DocInfo] = field(default_factory=dict)   # source → dates, status, superseded provisions
 
     @classmethod
     def build(cls, store, revision: str) -> Snapshot:
@@ -77,7 +80,33 @@ class Snapshot:
         chunks.sort(key=lambda c: (c.source, c.position))
         bm25 = BM25([f"{' '.join(c.section)}\n{c.text}" for c in chunks])
         titles = sorted({c.title for c in chunks})
-        return cls(revision, chunks, {c.id: n for n, c in enumerate(chunks)}, bm25, titles)
+        infos = {r.source: DocInfo.from_json(r.info) for r in store.documents()}
+        return cls(revision, chunks, {c.id: n for n, c in enumerate(chunks)}, bm25, titles, infos)
+
+    def scope(self, name: str) -> set[str] | None:
+        """The documents a question is limited to: one document (its source), or a category and
+        the categories below it; None for the whole knowledge base."""
+        if not name:
+            return None
+        return {s for s in self.infos if s == name or category_of(s) == name
+                or category_of(s).startswith(name + " › ")}
+
+    def categories(self) -> list[str]:
+        """Every category and the categories above it, in order."""
+        found = set()
+        for source in self.infos:
+            parts = category_of(source).split(" › ")
+            found.update(" › ".join(parts[:n]) for n in range(1, len(parts) + 1) if parts[0])
+        return sorted(found)
+
+    def superseded(self, source: str, article: str | None) -> dict | None:
+        """What replaced this provision ({"by", "by_articles", "note"}), if a later one did."""
+        info = self.infos.get(source)
+        return info.superseded.get(article) if info and article else None
+
+    def article(self, source: str, article: str) -> list[Chunk]:
+        """The chunks of one article of one document, in order."""
+        return [c for c in self.chunks if c.source == source and c.article == article]
 
 
 class Retriever:
@@ -100,28 +129,40 @@ class Retriever:
                 self._checked = now
             return self._snapshot
 
+    def stale(self) -> bool:
+        """True when the next search must first (re)build the lexical snapshot: a slow step worth
+        telling the user about."""
+        return self._snapshot is None or self.kb.store.revision() != self._snapshot.revision
+
     def search(self, query: str, k: int = 5, mode: str | None = None) -> list[Hit]:
         return self.retrieve(query, k, mode).hits
 
-    def retrieve(self, query: str, k: int = 5, mode: str | None = None, asked: str | None = None) -> Retrieval:
+    def retrieve(self, query: str, k: int = 5, mode: str | None = None, asked: str | None = None,
+                 scope: str = "") -> Retrieval:
         """Search for `query`; `asked` is the user's own question when `query` also carries the
-        conversation (a follow-up): only its article numbers are looked up."""
+        conversation (a follow-up): only its article numbers are looked up. `scope` limits the
+        search to a document or a category (Snapshot.scope)."""
         mode = mode or self.mode
         snap = self.snapshot()
+        if scope and not snap.scope(scope):
+            snap = self.snapshot(force=True)   # a document or category added a moment ago
+        sources = snap.scope(scope)
+        allowed = None if sources is None else np.array([c.source in sources for c in snap.chunks], dtype=bool)
         english = is_english(query)
-        result = Retrieval(query, [], english=english)
+        result = Retrieval(query, [], english=english, revision=snap.revision)
         if not snap.chunks:
             return result
         expanded = glossary.expand(query)
         dense, sentences = [], {}
         if mode in ("hybrid", "dense"):
             result.vector = self.kb.embedder.query(expanded)
-            found = self.kb.store.search(result.vector, CANDIDATES + 10)
+            found = self.kb.store.search(result.vector, CANDIDATES + 10, sorted(sources) if sources is not None else None)
             if any(i not in snap.index for i, _ in found[:CANDIDATES]):
                 # The store moved on (a document was just re-ingested): catch up before answering.
                 snap = self.snapshot(force=True)
             dense = [(snap.index[i], s) for i, s in found if i in snap.index][:CANDIDATES]
-            for cid, _n, sim in self.kb.store.search_sentences(result.vector, SENTENCE_CANDIDATES):
+            in_scope = None if allowed is None else [c.id for c, ok in zip(snap.chunks, allowed) if ok]
+            for cid, _n, sim in self.kb.store.search_sentences(result.vector, SENTENCE_CANDIDATES, in_scope):
                 if cid in snap.index:
                     sentences.setdefault(snap.index[cid], sim)   # best sentence first
             result.sentence_sims = sorted(sentences.values(), reverse=True)
@@ -129,7 +170,7 @@ class Retriever:
             words, translated = crosslingual.to_chinese(expanded, snap.bm25.uses)
         else:
             words = strip_question_words(expanded)
-        lexical = snap.bm25.top(words, CANDIDATES) if mode in ("hybrid", "bm25") else []
+        lexical = snap.bm25.top(words, CANDIDATES, allowed) if mode in ("hybrid", "bm25") else []
         hits = self._fuse(snap, dense, sentences, lexical, english)
         if hits:
             result.coverage = snap.bm25.coverage(words, f"{hits[0].chunk.path}\n{hits[0].chunk.text}")
@@ -137,6 +178,8 @@ class Retriever:
         result.dense_ranked = [snap.chunks[i].id for i, _ in dense]
         result.lexical_ranked = [snap.chunks[i].id for i, _ in lexical]
         pinned, result.missing_article = self._article_hits(asked or query, query, snap)
+        if allowed is not None:
+            pinned = [i for i in pinned if allowed[i]]
         result.other_law = other_law_named(query, snap.titles)
         if pinned:
             by_index = {snap.index[h.chunk.id]: h for h in hits}

@@ -19,8 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, UTC
 from pathlib import Path
 
+import numpy as np
+
 from .chunking import chunk_document
 from .loaders import REFUSED, SUFFIXES, LoadError, load
+from .metadata import METADATA_FILE, FolderMetadata, MetadataError, from_text, read_metadata
 from .locking import IngestBusy, ingest_lock  # noqa: F401 - IngestBusy is part of this module's interface
 from .records import Chunk, DocRecord, IngestReport
 from .settings import Settings
@@ -38,26 +41,38 @@ def _quiet(_fraction: float, _message: str) -> None:
 
 
 def kb_files(folder: Path) -> list[Path]:
-    """The supported files of the knowledge-base folder; links leading outside it are ignored."""
+    """The supported files of the knowledge-base folder and its subfolders (a subfolder is a
+    category); hidden files and folders, and links leading outside it, are left out."""
     folder = Path(folder).resolve()
     if not folder.is_dir():
         return []
     files = []
-    for path in sorted(folder.iterdir()):
-        # formats we refuse (.doc) are listed too, so the report names them with what to do
-        if path.name.startswith(".") or path.suffix.lower() not in (*SUFFIXES, *REFUSED) or not path.is_file():
-            continue
-        if path.is_symlink() and folder not in path.resolve().parents:
-            log.warning("skipping %s: it links outside the knowledge-base folder", path.name)
-            continue
-        files.append(path)
+    for root, dirs, names in os.walk(folder):   # does not descend into linked folders
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            path = Path(root) / name
+            # formats we refuse (.doc) are listed too, so the report names them with what to do
+            if name.startswith(".") or path.suffix.lower() not in (*SUFFIXES, *REFUSED) or not path.is_file():
+                continue
+            if path.is_symlink() and folder not in path.resolve().parents:
+                log.warning("skipping %s: it links outside the knowledge-base folder", path)
+                continue
+            files.append(path)
     return files
+
+
+def source_of(data_dir: Path, path: Path) -> str:
+    """A document's key: its path inside the knowledge-base folder (法律法规/安全生产法.md)."""
+    try:
+        return path.resolve().relative_to(Path(data_dir).resolve()).as_posix()
+    except ValueError:
+        return path.name
 
 
 # The code that turns a file into chunks and sentences. Its fingerprint is part of every manifest
 # entry, so an upgraded project re-chunks what it must by itself; chunk ids hash their text, so only
 # chunks whose text changed are embedded again.
-CHUNKING_CODE = ("loaders.py", "cleaning.py", "chunking.py", "records.py", "numerals.py")
+CHUNKING_CODE = ("loaders.py", "cleaning.py", "chunking.py", "records.py", "numerals.py", "metadata.py")
 
 
 @functools.cache
@@ -89,13 +104,14 @@ def ingest(settings: Settings, embedder, store, *, files: list[Path] | None = No
         files = kb_files(settings.data_dir) if whole_folder else [Path(f) for f in files]
         known = {r.source: r for r in store.documents()}
         config = config_key(settings, embedder.name)
-        # A renamed file is the same content under a new name, not a duplicate.
-        names = {p.name for p in files}
-        by_hash = {r.sha256: r.source for r in known.values() if not whole_folder or r.source in names}
+        described = _folder_metadata(settings, report)
+        # A renamed or moved file is the same content under a new name, not a duplicate.
+        sources = {source_of(settings.data_dir, p) for p in files}
+        by_hash = {r.sha256: r.source for r in known.values() if not whole_folder or r.source in sources}
         batch: list[_Pending] = []
         for n, path in enumerate(files):
-            progress(n / max(len(files), 1), f"{path.name}")
-            if pending := _prepare(settings, path, known, by_hash, config, report):
+            progress(n / max(len(files), 1), source_of(settings.data_dir, path))
+            if pending := _prepare(settings, path, known, by_hash, config, report, described):
                 batch.append(pending)
             if batch and (sum(len(p.chunks) for p in batch) >= EMBED_BATCH or len(batch) >= FILES_PER_WRITE):
                 still_held()
@@ -105,8 +121,7 @@ def ingest(settings: Settings, embedder, store, *, files: list[Path] | None = No
             still_held()
             _write(embedder, store, batch, report, lambda f, m: progress(1.0, m))
         if prune and whole_folder:
-            present = {p.name for p in files}
-            for source in sorted(set(known) - present):
+            for source in sorted(set(known) - sources):
                 remove(store, source)
                 report.removed.append(source)
         _sweep_orphans(store)
@@ -126,11 +141,23 @@ class _Pending:
     previous: DocRecord | None
 
 
-def _prepare(settings, path, known, by_hash, config, report) -> _Pending | None:
-    source = path.name
+def _folder_metadata(settings, report) -> FolderMetadata | None:
+    """metadata.toml; when it is broken, None: every document keeps its description until it is fixed."""
+    try:
+        return read_metadata(settings.data_dir)
+    except MetadataError as exc:
+        report.failed[METADATA_FILE] = str(exc).removeprefix(f"{METADATA_FILE}: ")
+        log.warning("ingest: %s", exc)
+        return None
+
+
+def _prepare(settings, path, known, by_hash, config, report, described: FolderMetadata | None) -> _Pending | None:
+    source = source_of(settings.data_dir, path)
     previous = known.get(source)
+    meta_key = described.key(source) if described else previous.meta_key if previous else ""
     # An unchanged file is recognised by its hash alone, without parsing it again.
-    if previous and previous.config == config and _sha256(path) == previous.sha256:
+    if (previous and previous.config == config and previous.meta_key == meta_key
+            and _sha256(path) == previous.sha256):
         report.unchanged.append(source)
         return None
     try:
@@ -150,8 +177,13 @@ def _prepare(settings, path, known, by_hash, config, report) -> _Pending | None:
         return None
     by_hash[doc.sha256] = source
     chunks = chunk_document(doc, settings.chunk_chars, settings.overlap_sentences)
+    if described is not None:
+        info = described.describe(source, doc).to_json()
+    else:
+        info = previous.info if previous else from_text(doc).to_json()
     record = DocRecord(source=source, title=doc.title, sha256=doc.sha256, size=doc.size, chunks=len(chunks),
-                       ingested_at=datetime.now(UTC).isoformat(timespec="seconds"), config=config)
+                       ingested_at=datetime.now(UTC).isoformat(timespec="seconds"), config=config,
+                       info=info, meta_key=meta_key)
     return _Pending(record, chunks, previous)
 
 
@@ -163,7 +195,7 @@ def _write(embedder, store, batch: list[_Pending], report, progress) -> None:
     ids = [c.id for c in chunks]
     # A chunk counts as present only with its sentence vectors (a store from before they existed lacks them).
     have = store.existing_ids(ids) & store.ids_with_sentences(ids)
-    fresh = [c for c in chunks if c.id not in have]
+    fresh = _reuse_vectors(store, [c for c in chunks if c.id not in have], report)
     for start in range(0, len(fresh), EMBED_BATCH):
         part = fresh[start:start + EMBED_BATCH]
         progress(start / max(len(fresh), 1), f"{batch[0].record.source}: embedding {start + len(part)}/{len(fresh)}")
@@ -177,6 +209,22 @@ def _write(embedder, store, batch: list[_Pending], report, progress) -> None:
     report.chunks_embedded += len(fresh)
     for p in batch:
         (report.updated if p.previous else report.added).append(p.record.source)
+
+
+def _reuse_vectors(store, fresh: list[Chunk], report) -> list[Chunk]:
+    """Write the chunks whose text is already stored (a moved or renamed file) with the stored
+    vectors; returns the ones left to embed."""
+    donors = store.vectors_by_text_key([c.text_key for c in fresh]) if fresh else {}
+    if not donors:
+        return fresh
+    sentences = store.sentence_vectors([donors[c.text_key][0] for c in fresh if c.text_key in donors])
+    reused = [c for c in fresh if c.text_key in donors
+              and len(sentences.get(donors[c.text_key][0], ())) == len(c.sentences())]
+    if reused:
+        store.add_sentences(reused, np.vstack([sentences[donors[c.text_key][0]] for c in reused]))
+        store.add_chunks(reused, np.asarray([donors[c.text_key][1] for c in reused], dtype=np.float32))
+        report.chunks_reused += len(reused)
+    return [c for c in fresh if c not in reused]
 
 
 def _sweep_orphans(store) -> None:
@@ -193,11 +241,16 @@ def out_of_date(settings: Settings, store, embedder_name: str) -> bool:
     """True when the store is empty or any file differs from its manifest entry (hash or chunking
     settings), or the folder gained or lost a file: the same test `ingest` applies per file."""
     known = {r.source: r for r in store.documents()}
-    files = kb_files(settings.data_dir)
-    if not known or {p.name for p in files} != set(known):
+    files = {source_of(settings.data_dir, p): p for p in kb_files(settings.data_dir)}
+    if not known or set(files) != set(known):
         return True
     config = config_key(settings, embedder_name)
-    return any(known[p.name].config != config or _sha256(p) != known[p.name].sha256 for p in files)
+    try:
+        described = read_metadata(settings.data_dir)
+    except MetadataError:
+        described = None   # ingest reports it; until it is fixed, descriptions stay as they are
+    return any(known[s].config != config or _sha256(p) != known[s].sha256
+               or described is not None and known[s].meta_key != described.key(s) for s, p in files.items())
 
 
 def _sha256(path: Path) -> str | None:
@@ -217,7 +270,10 @@ def remove_file(settings: Settings, store, source: str, wait_seconds: float = 0.
     """Remove a document from the store and its file from the knowledge-base folder."""
     with ingest_lock(settings, wait_seconds):
         known = {r.source for r in store.documents()}
-        path = Path(settings.data_dir) / Path(source).name
+        folder = Path(settings.data_dir).resolve()
+        path = folder / source
+        if folder not in path.resolve().parents:   # 「../x」: never a file outside the folder
+            return False
         existed = source in known or path.exists()
         remove(store, source)
         if path.is_file():

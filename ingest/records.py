@@ -1,9 +1,15 @@
 """The records that move through ingestion, defined once."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from .cleaning import split_sentences
+
+
+def category_of(source: str) -> str:
+    """The folders a document sits in, as its category: 「法律法规 › 国务院条例」 ("" at the top)."""
+    return " › ".join(source.split("/")[:-1])
 
 
 @dataclass(frozen=True)
@@ -21,7 +27,7 @@ class Block:
 
 @dataclass
 class Document:
-    source: str          # file name inside the knowledge base, the document's key
+    source: str          # path inside the knowledge-base folder (法律法规/安全生产法.md), the document's key
     title: str
     blocks: list[Block]
     sha256: str = ""
@@ -56,9 +62,15 @@ class Chunk:
         where = self.article or (self.section[-1] if self.section else "")
         return [f"{self.title} {where}：{s}" for s in self.sentences()]
 
+    @property
+    def text_key(self) -> str:
+        """The same text under the same headings has the same vectors: a moved or renamed file
+        reuses them instead of being embedded again."""
+        return hashlib.sha1(self.embedding_text().encode()).hexdigest()[:20]
+
     def metadata(self) -> dict:
         meta = {"source": self.source, "title": self.title, "section": " › ".join(self.section),
-                "position": self.position}
+                "position": self.position, "text_key": self.text_key}
         if self.article:
             meta["article"] = self.article
             meta["article_no"] = self.article_no
@@ -80,6 +92,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     chunks_embedded: int = 0
+    chunks_reused: int = 0    # vectors taken from the same text already stored (a moved or renamed file)
     chunks_total: int = 0
     seconds: float = 0.0
 
@@ -91,7 +104,8 @@ class IngestReport:
         lines = [
             f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
             f"removed {len(self.removed)}, failed {len(self.failed)}; "
-            f"{self.chunks_embedded} chunks embedded, {self.chunks_total} in the store; "
+            f"{self.chunks_embedded} chunks embedded, {f'{self.chunks_reused} reused, ' if self.chunks_reused else ''}"
+            f"{self.chunks_total} in the store; "
             f"{self.seconds:.1f} s"
         ]
         lines += [f"  failed: {name}: {why}" for name, why in self.failed.items()]
@@ -109,12 +123,20 @@ class DocRecord:
     chunks: int
     ingested_at: str
     config: str   # chunking settings + embedder it was built with; a change re-chunks
+    info: str = ""       # DocInfo as JSON: authority, dates, status, superseded provisions
+    meta_key: str = ""   # what metadata.toml said of it; a change re-describes it (nothing re-embedded)
 
     def metadata(self) -> dict:
         return {"title": self.title, "sha256": self.sha256, "size": self.size, "chunks": self.chunks,
-                "ingested_at": self.ingested_at, "config": self.config}
+                "ingested_at": self.ingested_at, "config": self.config, "info": self.info,
+                "meta_key": self.meta_key}
+
+    @property
+    def category(self) -> str:
+        return category_of(self.source)
 
     @classmethod
     def from_store(cls, source: str, meta: dict) -> DocRecord:
         return cls(source=source, title=meta["title"], sha256=meta["sha256"], size=int(meta["size"]),
-                   chunks=int(meta["chunks"]), ingested_at=meta["ingested_at"], config=meta.get("config", ""))
+                   chunks=int(meta["chunks"]), ingested_at=meta["ingested_at"], config=meta.get("config", ""),
+                   info=meta.get("info", ""), meta_key=meta.get("meta_key", ""))

@@ -69,6 +69,7 @@ class Settings:
     llm_model: str | None
     llm_api_key: str | None = field(repr=False)
     admin_password: str | None = field(repr=False)
+    question_log: bool = True
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -96,6 +97,8 @@ class Settings:
             llm_model=_env("KB_LLM_MODEL"),
             llm_api_key=_secret("KB_LLM_API_KEY"),
             admin_password=_secret("KB_ADMIN_PASSWORD"),
+            # what users ask and how it was answered, for the admin view (KB_QUESTION_LOG=off stops it)
+            question_log=_choice("KB_QUESTION_LOG", "on", ("on", "off")) == "on",
         )
         return replace(settings, **overrides) if overrides else settings
 
@@ -105,5 +108,6 @@ class Settings:
         return str(self.model_dir) if self.model == BUNDLED_MODEL else self.model
 
     @property
-    def quiz_db(self) -> Path:
-        return self.store_dir / "quiz.sqlite3"
+    def app_db(self) -> Path:
+        """The app's own SQLite beside the store: quiz progress, conversations, the question log."""
+        return self.store_dir / "app.sqlite3"

@@ -153,6 +153,15 @@ class Store:
             self.sentences.upsert(ids=[r[0] for r in part], documents=[r[1] for r in part],
                                   metadatas=[r[2] for r in part], embeddings=vectors[start:start + PAGE].tolist())
 
+    def vectors_by_text_key(self, keys: list[str]) -> dict[str, tuple[str, list[float]]]:
+        """{text key: (a stored chunk's id, its vector)} for the keys some stored chunk has."""
+        found: dict[str, tuple[str, list[float]]] = {}
+        for batch in _batches(sorted(set(keys)), PAGE):
+            got = self.chunks.get(where={"text_key": {"$in": batch}}, include=["embeddings", "metadatas"])
+            for i, meta, vector in zip(got["ids"], got["metadatas"], got["embeddings"]):
+                found.setdefault(meta["text_key"], (i, vector))
+        return found
+
     def ids_with_sentences(self, chunk_ids: list[str]) -> set[str]:
         """The chunks whose sentence vectors are in the store (their first sentence is)."""
         found: set[str] = set()
@@ -172,12 +181,14 @@ class Store:
         return {cid: np.asarray([v for _, v in sorted(items, key=lambda r: r[0])], dtype=np.float32)
                 for cid, items in rows.items()}
 
-    def search_sentences(self, vector: np.ndarray, k: int) -> list[tuple[str, int, float]]:
-        """(chunk id, sentence number, cosine similarity), best first."""
+    def search_sentences(self, vector: np.ndarray, k: int, chunk_ids: list[str] | None = None
+                         ) -> list[tuple[str, int, float]]:
+        """(chunk id, sentence number, cosine similarity), best first; only of `chunk_ids` if given."""
         n = self.sentences.count()
-        if n == 0:
+        if n == 0 or chunk_ids == []:
             return []
-        got = self.sentences.query(query_embeddings=[vector.tolist()], n_results=min(k, n),
+        where = {"chunk_id": {"$in": chunk_ids}} if chunk_ids is not None else None
+        got = self.sentences.query(query_embeddings=[vector.tolist()], n_results=min(k, n), where=where,
                                    include=["distances", "metadatas"])
         return [(m["chunk_id"], int(m["n"]), 1.0 - d) for m, d in zip(got["metadatas"][0], got["distances"][0])]
 
@@ -215,12 +226,14 @@ class Store:
     def count(self) -> int:
         return self.chunks.count()
 
-    def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity), best first."""
+    def search(self, vector: np.ndarray, k: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first; only of the documents `sources` if given."""
         n = self.count()
-        if n == 0:
+        if n == 0 or sources == []:
             return []
-        got = self.chunks.query(query_embeddings=[vector.tolist()], n_results=min(k, n), include=["distances"])
+        where = {"source": {"$in": sources}} if sources is not None else None
+        got = self.chunks.query(query_embeddings=[vector.tolist()], n_results=min(k, n), where=where,
+                                include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0])]
 
     def drop_all(self) -> None:

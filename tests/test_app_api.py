@@ -90,3 +90,17 @@ def test_quiz_through_the_api(client):
     assert result["progress"]["answered"] == 1 and result["progress"]["correct"] == 0
     review = client.predict("接口学员", "doc:应急局局长安全访谈稿.docx", ["enumeration"], True, api_name="/quiz_next")
     assert review["id"] == question["id"]      # the miss comes back first in review mode
+
+
+def test_questions_not_answered_and_answers_marked_wrong_reach_the_admin_log(client):
+    missed = client.predict("单位年会的抽奖环节怎么安排比较好？", None, api_name="/ask")
+    assert missed["outcome"] == "not_found"
+    answered = client.predict("生产经营单位的主要负责人有哪些职责？", None, api_name="/ask")
+    assert client.predict(answered["id"], -1, "漏了第七项", api_name="/feedback") == {"recorded": True}
+    assert client.predict("no-such-answer", -1, "", api_name="/feedback")["recorded"] is False
+    log = client.predict("test-secret", api_name="/question_log")
+    assert "单位年会的抽奖环节怎么安排比较好？" in [g["question"] for g in log["unanswered"]]
+    [marked] = [g for g in log["marked_wrong"] if g["question"] == "生产经营单位的主要负责人有哪些职责？"]
+    assert marked["comments"] == ["漏了第七项"] and "第二十一条" in marked["cited"]
+    with pytest.raises(Exception):
+        client.predict("wrong", api_name="/question_log")     # the log is behind the admin password

@@ -1,21 +1,11 @@
 """End to end in headless Chromium (Debian's, driven by Playwright): what a trainee sees."""
-import os
-import shutil
-
 import pytest
+from browser import ARGS, CHROMIUM, require_chromium
 from conftest import ARTIFACTS
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    if os.environ.get("KB_REQUIRE_BROWSER"):
-        raise RuntimeError("KB_REQUIRE_BROWSER is set but /usr/bin/chromium is missing (apt-get install chromium)")
-    pytest.skip("Chromium is not installed (apt-get install chromium); CI installs it and runs this test",
-                allow_module_level=True)
+require_chromium()
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +88,8 @@ def test_markup_in_a_question_is_shown_as_text(page):
     assert page.title() != "pwned"
 
 
-def test_clear_conversation(page):
-    page.click("#clear")
+def test_a_new_conversation_starts_empty(page):
+    page.click("#new-chat")
     expect(page.locator(".kb-turn")).to_have_count(0, timeout=10_000)
 
 

@@ -78,3 +78,20 @@ def test_a_figure_bound_to_the_wrong_thing_is_not_supported(service):
     assert check("重大事故是什么？", "重大事故是指造成100人以上死亡的事故[1]。", passages) is None
     kept = check("重大事故是什么？", "重大事故是指造成10人以上30人以下死亡的事故[1]。", passages)
     assert kept is not None and "10人以上30人以下死亡" in kept.answer
+
+
+def test_the_page_shows_the_reply_as_it_is_written_then_the_checked_answer(service, standin, tmp_path):
+    from bot.app import ChatHandlers
+    from bot.conversations import Conversations
+    from bot.questionlog import QuestionLog
+    from bot.service import Service
+
+    answerer = llm_answerer(service, standin, "ignorer")
+    chat = ChatHandlers(Service(service.kb, service.retriever, answerer), Conversations(tmp_path / "app.sqlite3"),
+                        QuestionLog(tmp_path / "app.sqlite3"))
+    shown = [out[0] for out in chat.chat("现场指挥部实行什么制度？", [], "c" * 32, "")]
+    partial = [html for html in shown if "kb-pending" in html]
+    assert "正在" in partial[0]                                   # something shows before the first token
+    assert len(partial) >= 3 and len(partial[-1]) > len(partial[1])   # the reply grows token by token
+    assert LLM_FALLBACK in shown[-1] and "总指挥负责制" in shown[-1]    # replaced by the checked fallback, with a note
+    assert "kb-pending" not in shown[-1]
