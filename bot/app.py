@@ -19,7 +19,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from ingest.loaders import SUFFIXES  # noqa: E402
-from ingest.metadata import DocInfo  # noqa: E402
+from ingest.metadata import DATE_FIELDS, STATUSES, DocInfo, MetadataError, save_document  # noqa: E402
 from ingest.pipeline import IngestBusy  # noqa: E402
 from ingest.store import StoreWriteError  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
@@ -55,6 +55,9 @@ BROWSER_ID_JS = """
 # A question sent before the page's load event came back still goes with the browser's id.
 WITH_BROWSER_JS = "(...inputs) => { inputs[2] = inputs[2] || localStorage.getItem('kb-browser') || ''; return inputs; }"
 DOC_HEADERS = ["文件", "类别", "标题", "状态", "片段数", "大小(KB)", "入库时间(UTC)"]
+# the document description staff can edit on the page (metadata.toml), in the editor's order
+INFO_FIELDS = [("status", "效力状态"), ("authority", "发布机关"), ("number", "文号"), ("adopted", "通过日期"),
+               ("published", "公布日期"), ("amended", "最近修正日期"), ("in_force", "施行日期")]
 
 
 class ChatHandlers:
@@ -258,6 +261,36 @@ class LibraryHandlers:
     def unlock(self, password: str):
         return self._run(password, lambda: "✅ 已解锁" if not self.gate.open else "知识库管理未设置密码")
 
+    def document_choices(self, password: str):
+        try:
+            self.gate.check(password)
+        except AccessDenied:
+            return gr.update(choices=[], value=None)
+        return gr.update(choices=[r.source for r in self.service.kb.store.documents()])
+
+    def info_fields(self, source: str, password: str) -> list[str]:
+        """The document's description as the editor's fields (INFO_FIELDS order)."""
+        try:
+            self.gate.check(password)
+        except AccessDenied:
+            return [""] * len(INFO_FIELDS)
+        record = next((r for r in self.service.kb.store.documents() if r.source == source), None)
+        info = DocInfo.from_json(record.info) if record else DocInfo()
+        return [getattr(info, name) for name, _ in INFO_FIELDS]
+
+    def save_info(self, source: str, password: str, *values: str):
+        """Write the document's description to metadata.toml and apply it (nothing is embedded)."""
+        def action():
+            if not source:
+                return "请先选择文档。"
+            try:
+                save_document(self.service.kb.settings.data_dir, source,
+                              dict(zip((name for name, _ in INFO_FIELDS), values)))
+            except MetadataError as exc:
+                return f"❌ {exc}"
+            return f"已保存 {source} 的文档信息。\n" + _summary(self.service.kb.ingest(), {})
+        return self._run(password, action)
+
 
 class LogHandlers:
     """The admin view of the question log, behind the same password as the knowledge-base page."""
@@ -440,12 +473,26 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
                                           if not settings.admin_password else [])
                 remove = gr.Button("删除", variant="stop")
             status = gr.Textbox(label="结果", lines=4, interactive=False, elem_id="kb-status")
+            gr.Markdown("#### 文档信息\n效力状态和日期写入知识库文件夹的 metadata.toml，保存后立即生效，不重新嵌入；"
+                        "留空的项按文档正文中写明的为准。")
+            info_doc = gr.Dropdown(label="文档", choices=[r[0] for r in library.rows()]
+                                   if not settings.admin_password else [], elem_id="info-doc")
+            with gr.Row():
+                info = [gr.Dropdown(label=label, choices=["", *STATUSES], elem_id=f"info-{name}") if name == "status"
+                        else gr.Textbox(label=label, placeholder="YYYY-MM-DD" if name in DATE_FIELDS else "",
+                                        elem_id=f"info-{name}", min_width=120)
+                        for name, label in INFO_FIELDS]
+            info_save = gr.Button("保存文档信息", elem_id="info-save")
             results = [status, table, remove_pick]
-            upload.click(library.upload, [files, password], results, api_name="upload")
-            remove.click(library.remove, [remove_pick, password], results, api_name="ui_remove",
-                         api_visibility="private")
-            reindex.click(library.reindex, [password], results, api_name="ui_reindex", api_visibility="private")
-            unlock.click(library.unlock, [password], results, api_name="ui_unlock", api_visibility="private")
+            events = [upload.click(library.upload, [files, password], results, api_name="upload"),
+                      remove.click(library.remove, [remove_pick, password], results, api_name="ui_remove",
+                                   api_visibility="private"),
+                      reindex.click(library.reindex, [password], results, api_name="ui_reindex", api_visibility="private"),
+                      unlock.click(library.unlock, [password], results, api_name="ui_unlock", api_visibility="private"),
+                      info_save.click(library.save_info, [info_doc, password, *info], results, **private)]
+            for event in events:
+                event.then(library.document_choices, password, info_doc, **private)
+            info_doc.input(library.info_fields, [info_doc, password], info, **private)
             gr.Markdown("#### 用户提问记录\n知识库没能回答的问题和被标为有误的回答，提示该补充或更正哪些文档。"
                         "只记录问题原文、结果和引用，不记录提问人。")
             with gr.Row():

@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass
 
 from ingest.kb import KnowledgeBase
-from ingest.pipeline import out_of_date
+from ingest.pipeline import IngestBusy, out_of_date
 from ingest.settings import Settings
 
 from .answer import Answerer
@@ -25,8 +25,13 @@ def open_service(settings: Settings, ingest_if_needed: bool = True, progress=Non
     kb = KnowledgeBase(settings)
     if ingest_if_needed and out_of_date(settings, kb.store, settings.model):
         log.warning("the knowledge base is out of date with %s: ingesting", settings.data_dir)
-        report = kb.ingest(progress=progress) if progress else kb.ingest()
-        log.warning("ingest: %s", report.summary())
+        try:
+            report = kb.ingest(progress=progress) if progress else kb.ingest()
+            log.warning("ingest: %s", report.summary())
+        except IngestBusy:
+            # Several app processes started together on one server: one ingests, the others serve
+            # what the store holds and pick the new revision up as it lands.
+            log.warning("another process is ingesting into this store; serving what it holds meanwhile")
     llm = None
     if settings.llm_base_url and settings.llm_model:
         from .llm import LLMAnswerer

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
@@ -38,6 +39,8 @@ _EVENTS = (("amended", ("修正", "修订", "修改")), ("adopted", ("通过",))
            ("in_force", ("施行", "实施")))
 _IN_FORCE_CLAUSE = re.compile(r"本(?:法|条例|规定|办法|细则|决定)自(\d{4}年\d{1,2}月\d{1,2}日)起(?:施行|实施)")
 _AUTHORITIES = ("全国人民代表大会常务委员会", "全国人民代表大会", "国务院")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_FIELDS = ("adopted", "published", "amended", "in_force")
 HEADER_BLOCKS = 12   # the dated lines sit right under the title, before the first chapter or article
 
 
@@ -148,10 +151,7 @@ def read_metadata(folder: Path) -> FolderMetadata:
         if unknown:
             raise MetadataError(f"{METADATA_FILE}: [documents.\"{source}\"] has unknown field(s) "
                                 f"{', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}")
-        if entry.get("status", STATUSES[0]) not in STATUSES:
-            raise MetadataError(f"{METADATA_FILE}: [documents.\"{source}\"] status = {entry['status']!r}; "
-                                f"use one of {' / '.join(STATUSES)}")
-        documents[source] = {k: str(v) for k, v in entry.items()}
+        documents[source] = _checked(source, {k: str(v) for k, v in entry.items()})
     superseded: dict[str, dict[str, dict]] = {}
     for n, rel in enumerate(raw.get("superseded") or [], 1):
         missing = [k for k in ("document", "articles", "by", "by_articles") if not rel.get(k)]
@@ -161,3 +161,35 @@ def read_metadata(folder: Path) -> FolderMetadata:
             superseded.setdefault(rel["document"], {})[article] = {
                 "by": rel["by"], "by_articles": list(rel["by_articles"]), "note": rel.get("note", "")}
     return FolderMetadata(documents, superseded)
+
+
+def _checked(source: str, entry: dict[str, str]) -> dict[str, str]:
+    where = f'{METADATA_FILE}: [documents."{source}"]'
+    if entry.get("status", STATUSES[0]) not in STATUSES:
+        raise MetadataError(f"{where} status = {entry['status']!r}; use one of {' / '.join(STATUSES)}")
+    for name in DATE_FIELDS:
+        if entry.get(name) and not _ISO_DATE.fullmatch(entry[name]):
+            raise MetadataError(f"{where} {name} = {entry[name]!r}; write dates as YYYY-MM-DD")
+    return entry
+
+
+def save_document(folder: Path, source: str, values: dict[str, str]) -> None:
+    """Set what metadata.toml says of one document (empty values are dropped, so the text's own
+    dates apply again); the rest of the file, comments included, stays as staff wrote it."""
+    import tomlkit
+
+    allowed = {f.name for f in fields(DocInfo)} - {"superseded"}
+    entry = _checked(source, {k: v.strip() for k, v in values.items() if k in allowed and v and v.strip()})
+    path = Path(folder) / METADATA_FILE
+    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else tomlkit.document()
+    tables = document.setdefault("documents", tomlkit.table(is_super_table=True))
+    if entry:
+        table = tomlkit.table()
+        table.update(entry)
+        table.add(tomlkit.nl())
+        tables[source] = table
+    elif source in tables:
+        del tables[source]
+    temporary = path.with_name(f".{METADATA_FILE}.tmp")
+    temporary.write_text(tomlkit.dumps(document), encoding="utf-8")
+    os.replace(temporary, path)

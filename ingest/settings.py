@@ -70,6 +70,7 @@ class Settings:
     llm_api_key: str | None = field(repr=False)
     admin_password: str | None = field(repr=False)
     question_log: bool = True
+    app_db_path: Path | None = None
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -99,6 +100,8 @@ class Settings:
             admin_password=_secret("KB_ADMIN_PASSWORD"),
             # what users ask and how it was answered, for the admin view (KB_QUESTION_LOG=off stops it)
             question_log=_choice("KB_QUESTION_LOG", "on", ("on", "off")) == "on",
+            # several app processes on one host share one (SQLite allows one writer at a time, in WAL mode)
+            app_db_path=Path(p) if (p := _env("KB_APP_DB")) else None,
         )
         return replace(settings, **overrides) if overrides else settings
 
@@ -109,5 +112,6 @@ class Settings:
 
     @property
     def app_db(self) -> Path:
-        """The app's own SQLite beside the store: quiz progress, conversations, the question log."""
-        return self.store_dir / "app.sqlite3"
+        """The app's own SQLite: quiz progress, conversations, the question log (beside the store
+        unless KB_APP_DB says where)."""
+        return self.app_db_path or self.store_dir / "app.sqlite3"

@@ -82,7 +82,7 @@ class AppServer:
     """`python -m bot serve` in a subprocess on a free loopback port, on a copy of the shipped
     folder (so uploads never touch data/) and an empty store, which it ingests on start."""
 
-    def __init__(self, root: Path, password: str | None = None):
+    def __init__(self, root: Path, password: str | None = None, env: dict | None = None, wait: bool = True):
         self.data = root / "data"
         shutil.copytree(DATA, self.data)
         self.store = root / "store"
@@ -90,16 +90,17 @@ class AppServer:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.password = password
         self.log = root / "app.log"
-        env = {**os.environ, "KB_DATA_DIR": str(self.data), "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "KB_DATA_DIR": str(self.data), "PYTHONPATH": str(ROOT), **(env or {})}
         env.pop("KB_ADMIN_PASSWORD", None)
         if password:
             env["KB_ADMIN_PASSWORD"] = password
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve", "--port", str(self.port), "--store", str(self.store)],
             env=env, cwd=ROOT, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
-        self._wait()
+        if wait:
+            self.wait()
 
-    def _wait(self) -> None:
+    def wait(self) -> None:
         import urllib.request
 
         deadline = time.monotonic() + 300

@@ -168,3 +168,31 @@ def test_a_question_can_be_limited_to_one_document(open_page):
     expect(turn.locator(".kb-notice")).to_contain_text("只在「work_safety_accident_emergency_regulations_2019.md」中查找")
     shown = turn.locator(".kb-sources small").all_inner_texts()
     assert shown and all("work_safety_accident_emergency_regulations_2019.md" in s for s in shown)
+
+
+def test_staff_edit_a_documents_status_on_the_page(open_page, app_server):
+    page = open_page()
+    page.get_by_role("tab", name="知识库").click()
+    page.fill("#admin-password input", app_server.password)
+    page.get_by_role("button", name="解锁").click()
+    expect(page.locator("#kb-status textarea")).to_have_value("✅ 已解锁", timeout=30_000)
+    page.locator("#info-doc input").click()
+    page.get_by_role("option", name="work_safety_accident_emergency_regulations_2019.md").click()
+    expect(page.locator("#info-number input, #info-number textarea")).to_have_value("国务院令第708号", timeout=30_000)
+    page.locator("#info-status input").click()
+    page.get_by_role("option", name="已废止").click()
+    page.click("#info-save")
+    expect(page.locator("#kb-status textarea")).to_have_value(re.compile("已保存"), timeout=60_000)
+    expect(page.locator("#documents")).to_contain_text("已废止 · 2019-04-01施行")
+    assert 'status = "已废止"' in (app_server.data / "metadata.toml").read_text(encoding="utf-8")
+    client = Client(app_server.url, verbose=False)
+
+    def status():
+        docs = client.predict(app_server.password, api_name="/documents")
+        return next(d["status"] for d in docs if d["source"] == "work_safety_accident_emergency_regulations_2019.md")
+    assert status() == "已废止 · 2019-04-01施行"
+    page.locator("#info-status input").click()
+    page.get_by_role("option", name="现行有效").click()            # put it back for the other tests
+    page.click("#info-save")
+    expect(page.locator("#documents")).not_to_contain_text("已废止", timeout=60_000)
+    assert status() == "现行有效 · 2019-04-01施行"

@@ -5,7 +5,8 @@ import shutil
 
 import pytest
 from conftest import DATA
-from docbuild import build_rules_docx
+import openpyxl
+from docbuild import build_rules_docx, minimal_pdf
 
 from ingest.__main__ import format_documents, main
 
@@ -16,15 +17,27 @@ BIG5_RULES = "第一條 倉庫夜間值班人員每兩小時巡查一次。\n第
 
 
 def build_tree(root):
-    """法规/ with Chinese folder names, GBK and Big5 text, Markdown, Word, an old .doc and a bad file."""
+    """法规/ with Chinese folder names, GBK and Big5 text, Markdown, Word, PDF, a web page, Excel, an
+    old .doc, a binary file named .txt and a scan without text."""
     (root / "法律法规" / "国务院条例").mkdir(parents=True)
     (root / "本地制度" / "仓库").mkdir(parents=True)
     shutil.copyfile(EMERGENCY, root / "法律法规" / "国务院条例" / "应急条例.md")
     (root / "本地制度" / "动火作业管理办法.txt").write_bytes(GBK_RULES.replace("# ", "").encode("gbk"))
     (root / "本地制度" / "仓库" / "夜间巡查.txt").write_bytes(BIG5_RULES.encode("big5"))
     build_rules_docx(root / "本地制度" / "仓库" / "危险化学品仓库安全管理制度.docx")
+    minimal_pdf(root / "本地制度" / "notice.pdf", ["Work safety notice", "Report accidents within one hour."])
+    (root / "本地制度" / "有限空间作业须知.html").write_text(
+        "<html><head><title>有限空间作业须知</title><script>var x='脚本';</script></head><body><nav>首页</nav>"
+        "<main><h1>有限空间作业须知</h1><p>进入有限空间前必须先通风、再检测、后作业。</p></main></body></html>",
+        encoding="utf-8")
+    book = openpyxl.Workbook()
+    book.active.title = "厂级"
+    book.active.append(["岗位", "安全职责"])
+    book.active.append(["厂长", "对本厂安全生产工作全面负责"])
+    book.save(root / "本地制度" / "责任清单.xlsx")
     (root / "本地制度" / "旧通知.doc").write_bytes(b"\xd0\xcf\x11\xe0 old word")
     (root / "本地制度" / "损坏.txt").write_bytes(b"\x00\x01binary" * 50)
+    minimal_pdf(root / "本地制度" / "扫描件.pdf", None)
     return root
 
 
@@ -45,9 +58,13 @@ def test_a_folder_tree_goes_in_with_its_categories_and_bad_files_named(tree_kb, 
     assert sources == {"法规/法律法规/国务院条例/应急条例.md": "法规 › 法律法规 › 国务院条例",
                        "法规/本地制度/动火作业管理办法.txt": "法规 › 本地制度",
                        "法规/本地制度/仓库/夜间巡查.txt": "法规 › 本地制度 › 仓库",
-                       "法规/本地制度/仓库/危险化学品仓库安全管理制度.docx": "法规 › 本地制度 › 仓库"}
+                       "法规/本地制度/仓库/危险化学品仓库安全管理制度.docx": "法规 › 本地制度 › 仓库",
+                       "法规/本地制度/notice.pdf": "法规 › 本地制度",
+                       "法规/本地制度/有限空间作业须知.html": "法规 › 本地制度",
+                       "法规/本地制度/责任清单.xlsx": "法规 › 本地制度"}
     assert "法规/本地制度/旧通知.doc" in out and "另存为 .docx" in out
     assert "法规/本地制度/损坏.txt" in out
+    assert "法规/本地制度/扫描件.pdf" in out and "no text layer" in out
     listing = format_documents(kb.store.documents())
     assert "法规 › 本地制度 › 仓库\n  危险化学品仓库安全管理制度.docx" in listing
     assert "应急条例.md" in listing and "现行有效 · 2019-04-01施行" in listing

@@ -80,3 +80,23 @@ def test_a_quiz_item_from_a_superseded_provision_says_what_applies_now(service, 
     feedback = quiz.submit("学员", item.id, "不知道")
     assert "已被后来的规定取代" in feedback.superseded
     assert "《中华人民共和国安全生产法》第一百一十四条" in feedback.superseded
+
+
+def test_the_page_editor_writes_metadata_toml_keeping_its_comments(tmp_path):
+    from ingest.metadata import MetadataError, read_metadata, save_document
+
+    shutil.copyfile(DATA / "metadata.toml", tmp_path / "metadata.toml")
+    save_document(tmp_path, REGULATION_2007.name, {"status": "已修订", "number": " 国务院令第493号 ", "adopted": ""})
+    text = (tmp_path / "metadata.toml").read_text(encoding="utf-8")
+    assert "# the third amendment's effective date" in text           # staff's comments stay
+    described = read_metadata(tmp_path)
+    assert described.documents[REGULATION_2007.name] == {"status": "已修订", "number": "国务院令第493号"}
+    assert described.superseded[REGULATION_2007.name]["第三十七条"]["by_articles"] == ["第一百一十四条"]
+    for bad in ({"in_force": "2021年9月1日"}, {"status": "作废"}):
+        try:
+            save_document(tmp_path, REGULATION_2007.name, bad)
+            raise AssertionError(f"{bad} was accepted")
+        except MetadataError as exc:
+            assert "YYYY-MM-DD" in str(exc) or "现行有效 / 已修订 / 已废止" in str(exc)
+    save_document(tmp_path, REGULATION_2007.name, {"status": ""})       # emptied: the text decides again
+    assert REGULATION_2007.name not in read_metadata(tmp_path).documents
