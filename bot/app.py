@@ -505,7 +505,7 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
         with gr.Tab("自测"):
             with gr.Row():
                 trainee = gr.Textbox(label="姓名（按姓名保存进度）", value="学员", elem_id="trainee", scale=1)
-                scope = gr.Dropdown(label="范围", choices=quiz.quiz.scopes(), value="all", elem_id="scope", scale=2)
+                scope = gr.Dropdown(label="范围", choices=[("全部", "all")], value="all", elem_id="scope", scale=2)
                 kinds = gr.CheckboxGroup(label="题型", choices=[(KIND_NAMES[k], k) for k in KINDS], value=list(KINDS),
                                          elem_id="kinds", scale=2)
                 review = gr.Checkbox(label="复习模式（错题和到期题优先）", elem_id="review", scale=1)
@@ -524,6 +524,8 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
             submit.click(quiz.ui_submit, [trainee, item_id, choice, free], [feedback, score_view],
                          api_name="ui_quiz_submit", api_visibility="private")
             trainee.change(quiz.ui_scores, trainee, score_view, api_name="ui_quiz_scores", api_visibility="private")
+            # the self-test's questions take seconds to generate: made when a page first opens, not at start
+            demo.load(lambda: gr.update(choices=quiz.quiz.scopes()), None, scope, **private)
         gr.api(chat.ask, api_name="ask")
         gr.api(chat.feedback, api_name="feedback")
         gr.api(logs.report, api_name="question_log")

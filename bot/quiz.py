@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -366,14 +367,16 @@ class QuizService:
         self.retriever, self.progress, self.grader, self.seed = retriever, progress, grader, seed
         self._items: dict[str, QuizItem] = {}
         self._revision = None
+        self._lock = threading.Lock()   # generation takes seconds: one thread does it, the others wait
         self.report: GenerationReport | None = None
 
     def items(self) -> dict[str, QuizItem]:
         snap = self.retriever.snapshot()
-        if snap.revision != self._revision:
-            items, self.report = generate(snap.chunks, self.seed)
-            self._items, self._revision = {i.id: i for i in items}, snap.revision
-        return self._items
+        with self._lock:
+            if snap.revision != self._revision:
+                items, self.report = generate(snap.chunks, self.seed)
+                self._items, self._revision = {i.id: i for i in items}, snap.revision
+            return self._items
 
     def scopes(self) -> list[tuple[str, str]]:
         """(label, value) pairs: everything, each category (subfolder), each document, each chapter

@@ -8,6 +8,7 @@ from ingest.kb import KnowledgeBase
 from ingest.pipeline import IngestBusy, out_of_date
 from ingest.settings import Settings
 
+from . import text
 from .answer import Answerer
 from .retrieval import Retriever
 
@@ -23,6 +24,8 @@ class Service:
 
 def open_service(settings: Settings, ingest_if_needed: bool = True, progress=None) -> Service:
     kb = KnowledgeBase(settings)
+    text.load_dictionary()   # jieba's dictionary, needed by the first question, while the model loads
+    kb.embedder  # noqa: B018 - ready (or failed) before the first question
     if ingest_if_needed and out_of_date(settings, kb.store, settings.model):
         log.warning("the knowledge base is out of date with %s: ingesting", settings.data_dir)
         try:

@@ -67,6 +67,11 @@ def content_words(text: str) -> list[str]:
             if w not in _FUNCTION_WORDS and re.search(f"[{CJK}]", w)]
 
 
+def load_dictionary() -> None:
+    """Load jieba's dictionary now rather than on the first question."""
+    _general_frequencies()
+
+
 @cache
 def _general_frequencies() -> tuple[dict, int]:
     import jieba
