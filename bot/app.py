@@ -261,6 +261,13 @@ class LibraryHandlers:
     def unlock(self, password: str):
         return self._run(password, lambda: "✅ 已解锁" if not self.gate.open else "知识库管理未设置密码")
 
+    def tree(self, password: str) -> str:
+        try:
+            self.gate.check(password)
+        except AccessDenied:
+            return views.document_tree_html([])
+        return views.document_tree_html(self.rows())
+
     def document_choices(self, password: str):
         try:
             self.gate.check(password)
@@ -287,7 +294,7 @@ class LibraryHandlers:
                 save_document(self.service.kb.settings.data_dir, source,
                               dict(zip((name for name, _ in INFO_FIELDS), values)))
             except MetadataError as exc:
-                return f"❌ {exc}"
+                return f"❌ 文档信息没有保存：日期请写成 YYYY-MM-DD，状态只能是 {' / '.join(STATUSES)}。（{exc}）"
             return f"已保存 {source} 的文档信息。\n" + _summary(self.service.kb.ingest(), {})
         return self._run(password, action)
 
@@ -462,8 +469,11 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
             password = gr.Textbox(label="管理员密码", type="password", visible=bool(settings.admin_password),
                                   elem_id="admin-password")
             unlock = gr.Button("解锁", visible=bool(settings.admin_password))
-            table = gr.Dataframe(headers=DOC_HEADERS, label="文档列表", value=library.rows() if not settings.admin_password else [],
-                                 interactive=False, elem_id="documents")
+            tree = gr.HTML(library.tree("") if not settings.admin_password else views.document_tree_html([]),
+                           elem_id="document-tree")
+            with gr.Accordion("文档表格", open=False):
+                table = gr.Dataframe(headers=DOC_HEADERS, label="文档列表", interactive=False, elem_id="documents",
+                                     value=library.rows() if not settings.admin_password else [])
             files = gr.File(label="上传文档", file_count="multiple", file_types=list(SUFFIXES))
             with gr.Row():
                 upload = gr.Button("上传并入库", variant="primary")
@@ -491,7 +501,8 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
                       unlock.click(library.unlock, [password], results, api_name="ui_unlock", api_visibility="private"),
                       info_save.click(library.save_info, [info_doc, password, *info], results, **private)]
             for event in events:
-                event.then(library.document_choices, password, info_doc, **private)
+                event.then(library.document_choices, password, info_doc, **private).then(
+                    library.tree, password, tree, **private)
             info_doc.input(library.info_fields, [info_doc, password], info, **private)
             gr.Markdown("#### 用户提问记录\n知识库没能回答的问题和被标为有误的回答，提示该补充或更正哪些文档。"
                         "只记录问题原文、结果和引用，不记录提问人。")

@@ -7,7 +7,6 @@ from html import escape
 from urllib.parse import urlencode
 
 from .export import plain_text
-
 from .records import Answer, Citation
 
 _MARKER = re.compile(r"\[(\d{1,2})\]")
@@ -36,10 +35,11 @@ a.cite {text-decoration: none; font-weight: 600; color: #1d4fd8; cursor: pointer
 .kb-verdict {font-size: 1.15em; font-weight: 600; margin: .3em 0;}
 .kb-correct {color: #107c10;} .kb-partial {color: #a86b00;} .kb-wrong {color: #c50f1f;}
 .kb-table td, .kb-table th {padding: .15em .6em; border-bottom: 1px solid #ddd;}
+.kb-tree {list-style: none; padding-left: 1.2em; margin: .2em 0;} .kb-tree li {margin: .15em 0;}
 """
 
 # Clicks inside the conversation: a marker [n] opens its source below the answer; 复制 copies the
-# answer with its sources; 👍 / 👎 (with an optional comment) go to the server as a click event.
+# answer with its sources; 有用 / 有误 (with an optional comment) go to the server as a click event.
 ACTIONS_JS = """
 function copyText(text) {
   if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
@@ -222,3 +222,29 @@ def question_log_html(enabled: bool, counts: dict, unanswered: list, wrong: list
             f"<h4>未能回答的问题（按相近措辞归组，次数多的在前）</h4><div class='kb-unanswered'>"
             f"{table(unanswered, 'cited')}</div>"
             f"<h4>被标为有误的回答</h4><div class='kb-wrong-marked'>{table(wrong, 'comments')}</div></div>")
+
+
+def document_tree_html(rows: list[list]) -> str:
+    """The knowledge base as a tree of categories (folders), each document with its status,
+    chunk count and time of ingestion; rows as LibraryHandlers.rows() gives them."""
+    if not rows:
+        return "<div class='kb-pending'>知识库是空的（或需要先输入管理员密码）。</div>"
+    tree: dict = {}
+    for source, category, title, status, chunks, _size, ingested in rows:
+        node = tree
+        for part in filter(None, category.split(" › ")):
+            node = node.setdefault(part, {})
+        node.setdefault("", []).append((source, title, status, chunks, ingested))
+
+    def render(node: dict) -> str:
+        docs = "".join(f"<li><b>{escape(title)}</b> <small>{escape(source.rsplit('/', 1)[-1])} · {chunks} 段 · "
+                       f"{escape(status or '未标注状态')} · 入库 {escape(ingested)}</small></li>"
+                       for source, title, status, chunks, ingested in node.get("", []))
+        folders = "".join(f"<li><details open><summary>📁 {escape(name)}（{_count(child)} 个文档）</summary>"
+                          f"{render(child)}</details></li>" for name, child in sorted(node.items()) if name)
+        return f"<ul class='kb-tree'>{folders}{docs}</ul>"
+    return f"<div id='kb-tree'>{render(tree)}</div>"
+
+
+def _count(node: dict) -> int:
+    return len(node.get("", [])) + sum(_count(child) for name, child in node.items() if name)

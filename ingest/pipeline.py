@@ -62,11 +62,13 @@ def kb_files(folder: Path) -> list[Path]:
 
 
 def source_of(data_dir: Path, path: Path) -> str:
-    """A document's key: its path inside the knowledge-base folder (法律法规/安全生产法.md)."""
-    try:
-        return path.resolve().relative_to(Path(data_dir).resolve()).as_posix()
-    except ValueError:
-        return path.name
+    """A document's key: its path inside the knowledge-base folder (法律法规/安全生产法.md). A link
+    inside the folder keeps its own path, not its target's."""
+    folder = Path(data_dir).resolve()
+    for candidate in (Path(os.path.abspath(path)), path.resolve()):
+        if candidate.is_relative_to(folder):
+            return candidate.relative_to(folder).as_posix()
+    return path.name
 
 
 # The code that turns a file into chunks and sentences. Its fingerprint is part of every manifest

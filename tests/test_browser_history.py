@@ -176,6 +176,7 @@ def test_staff_edit_a_documents_status_on_the_page(open_page, app_server):
     page.fill("#admin-password input", app_server.password)
     page.get_by_role("button", name="解锁").click()
     expect(page.locator("#kb-status textarea")).to_have_value("✅ 已解锁", timeout=30_000)
+    expect(page.locator("#document-tree")).to_contain_text("应急局局长安全访谈稿", timeout=30_000)
     page.locator("#info-doc input").click()
     page.get_by_role("option", name="work_safety_accident_emergency_regulations_2019.md").click()
     expect(page.locator("#info-number input, #info-number textarea")).to_have_value("国务院令第708号", timeout=30_000)
@@ -183,7 +184,8 @@ def test_staff_edit_a_documents_status_on_the_page(open_page, app_server):
     page.get_by_role("option", name="已废止").click()
     page.click("#info-save")
     expect(page.locator("#kb-status textarea")).to_have_value(re.compile("已保存"), timeout=60_000)
-    expect(page.locator("#documents")).to_contain_text("已废止 · 2019-04-01施行")
+    tree = page.locator("#document-tree")                       # the categories, each document with its status
+    expect(tree).to_contain_text("work_safety_accident_emergency_regulations_2019.md · 37 段 · 已废止 · 2019-04-01施行")
     assert 'status = "已废止"' in (app_server.data / "metadata.toml").read_text(encoding="utf-8")
     client = Client(app_server.url, verbose=False)
 
@@ -194,5 +196,5 @@ def test_staff_edit_a_documents_status_on_the_page(open_page, app_server):
     page.locator("#info-status input").click()
     page.get_by_role("option", name="现行有效").click()            # put it back for the other tests
     page.click("#info-save")
-    expect(page.locator("#documents")).not_to_contain_text("已废止", timeout=60_000)
+    expect(tree).not_to_contain_text("已废止", timeout=60_000)
     assert status() == "现行有效 · 2019-04-01施行"
