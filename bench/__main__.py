@@ -368,10 +368,12 @@ Re-run with `make bench` (or `python -m bench`; `--quick` for the small sizes CI
 
 Machine: {r["machine"]}
 
-## Answer quality on eval/questions.jsonl
+## Answer quality on the frozen test split (eval/test.jsonl)
 
 {table(r["quality"], q_cols)}
 The tutorial pipelines never refuse, so their refusal accuracy is 0 and their "answer" is four raw chunks.
+"BM25 only" and "dense only" go through the same relevance decision, fitted on the hybrid's signals:
+without the dense signals it relies on, BM25 alone is refused almost always.
 
 ## Warm `ask` latency (in process, {r["warm"]["questions"]} questions, 1 thread)
 
