@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import tempfile
 import time
 from dataclasses import asdict
@@ -19,7 +20,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from ingest.loaders import SUFFIXES  # noqa: E402
-from ingest.metadata import DATE_FIELDS, STATUSES, DocInfo, MetadataError, save_document  # noqa: E402
+from ingest.metadata import (DATE_FIELDS, STATUSES, DocInfo, MetadataError, read_metadata,  # noqa: E402
+                             save_document)
 from ingest.pipeline import IngestBusy  # noqa: E402
 from ingest.store import StoreWriteError  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
@@ -115,9 +117,12 @@ class ChatHandlers:
                 yield shown + views.answer_html(len(previous), pending, partial=item), gr.update(), *unchanged
             else:
                 final = item[0]
-        self.questions.record(final, "page")
-        if final.question and valid_browser(browser):
-            conversation = self.conversations.append(browser, conversation, final)
+        try:
+            self.questions.record(final, "page")
+            if final.question and valid_browser(browser):
+                conversation = self.conversations.append(browser, conversation, final)
+        except sqlite3.Error:   # the answer stands even if keeping it failed (a busy shared database)
+            log.exception("could not keep the answer in the app database")
         yield (*self._show(previous + [final]), "", conversation, self.history_list(browser, conversation))
 
     def _show(self, answers: list[Answer]):
@@ -251,7 +256,7 @@ class LibraryHandlers:
         return self._run(password, lambda: _summary(self.service.kb.ingest(progress=_progress(progress)), {}))
 
     def remove_document(self, name: str, password: str = "") -> str:
-        """Remove a document (by file name) from the knowledge base and its folder."""
+        """Remove a document (by its path in the knowledge-base folder) from the knowledge base and the folder."""
         return self.remove(name, password)[0]
 
     def reindex_all(self, password: str = "") -> str:
@@ -275,15 +280,19 @@ class LibraryHandlers:
             return gr.update(choices=[], value=None)
         return gr.update(choices=[r.source for r in self.service.kb.store.documents()])
 
-    def info_fields(self, source: str, password: str) -> list[str]:
-        """The document's description as the editor's fields (INFO_FIELDS order)."""
+    def info_fields(self, source: str, password: str) -> list:
+        """The editor's fields (INFO_FIELDS order): what metadata.toml says, with what the document's
+        own text says as the placeholder, so saving one field never freezes the text's dates."""
         try:
             self.gate.check(password)
-        except AccessDenied:
-            return [""] * len(INFO_FIELDS)
+            given = read_metadata(self.service.kb.settings.data_dir).documents.get(source, {})
+        except (AccessDenied, MetadataError):
+            return [gr.update(value="")] * len(INFO_FIELDS)
         record = next((r for r in self.service.kb.store.documents() if r.source == source), None)
-        info = DocInfo.from_json(record.info) if record else DocInfo()
-        return [getattr(info, name) for name, _ in INFO_FIELDS]
+        shown = DocInfo.from_json(record.info) if record else DocInfo()
+        return [gr.update(value=given.get(name, "")) if name == "status"
+                else gr.update(value=given.get(name, ""), placeholder=getattr(shown, name) or "")
+                for name, _ in INFO_FIELDS]
 
     def save_info(self, source: str, password: str, *values: str):
         """Write the document's description to metadata.toml and apply it (nothing is embedded)."""

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .database import connect
+from .database import connect, transaction
 from .records import Answer
 
 SCHEMA = """
@@ -72,18 +72,16 @@ class Conversations:
         """Add a turn; without a conversation (or with one of another browser) a new one is started,
         titled by its first question. Returns the conversation's id."""
         now = time.time() if now is None else now
-        with self._lock:
+        with self._lock, transaction(self.db):
             if not conversation or not self.title(browser, conversation):
                 conversation = secrets.token_hex(8)
                 title = _title(answer.question) or "新对话"
                 self.db.execute("INSERT INTO conversations VALUES (?,?,?,?,?)",
                                 (conversation, browser, title, now, now))
-            self.db.execute("BEGIN")
             self.db.execute("INSERT INTO turns VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM turns "
                             "WHERE conversation=?), ?, ?)",
                             (conversation, conversation, json.dumps(answer.to_json(), ensure_ascii=False), now))
             self.db.execute("UPDATE conversations SET updated_at=? WHERE id=?", (now, conversation))
-            self.db.execute("COMMIT")
         return conversation
 
     def rename(self, browser: str, conversation: str, title: str) -> bool:
@@ -96,12 +94,10 @@ class Conversations:
         return cur.rowcount == 1
 
     def delete(self, browser: str, conversation: str) -> bool:
-        with self._lock:
-            self.db.execute("BEGIN")
+        with self._lock, transaction(self.db):
             cur = self.db.execute("DELETE FROM conversations WHERE id=? AND browser=?", (conversation, browser))
             if cur.rowcount:
                 self.db.execute("DELETE FROM turns WHERE conversation=?", (conversation,))
-            self.db.execute("COMMIT")
         return cur.rowcount == 1
 
 

@@ -7,11 +7,14 @@ can check each sentence without the app.
 from __future__ import annotations
 
 import io
+import re
 import time
 
 from .records import Answer, Citation
 
 TITLE = "安全知识库问答记录"
+# Word's XML cannot hold these; a pasted question or a PDF's text may carry them
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def plain_text(answer: Answer) -> str:
@@ -57,22 +60,25 @@ def docx_bytes(answers: list[Answer], title: str = TITLE, now: float | None = No
     from docx.shared import Pt
 
     document = Document()
-    document.add_heading(title, level=0)
-    document.add_paragraph(f"导出时间：{_date(now)}")
+
+    def add(text: str, style: str | None = None):
+        return document.add_paragraph(_CONTROL.sub("", text), style=style)
+
+    document.add_heading(_CONTROL.sub("", title), level=0)
+    add(f"导出时间：{_date(now)}")
     for i, answer in enumerate(answers, 1):
-        document.add_heading(f"问题 {i}：{answer.question}", level=2)
+        document.add_heading(_CONTROL.sub("", f"问题 {i}：{answer.question}"), level=2)
         if answer.notice:
-            document.add_paragraph(answer.notice).runs[0].italic = True
+            add(answer.notice).runs[0].italic = True
         for line in answer.answer.split("\n"):
-            document.add_paragraph(line)
+            add(line)
         if not answer.citations:
             continue
         document.add_paragraph().add_run(_heading(answer)).bold = True
         for c in answer.citations:
-            document.add_paragraph(f"[{c.n}] {c.label}（{_where(c)}）")
+            add(f"[{c.n}] {c.label}（{_where(c)}）")
             for sentence in c.used_sentences:
-                quote = document.add_paragraph(sentence, style="Quote")
-                quote.runs[0].font.size = Pt(10)
+                add(sentence, style="Quote").runs[0].font.size = Pt(10)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from .database import connect
+from .database import connect, transaction
 
 INTERVAL_DAYS = {1: 0, 2: 1, 3: 3, 4: 7, 5: 14}
 SCHEMA = """
@@ -37,13 +37,12 @@ class Progress:
             row = self.db.execute("SELECT box FROM boxes WHERE trainee=? AND item_id=?", (trainee, item.id)).fetchone()
             box = row[0] if row else 1
             box = min(box + 1, 5) if verdict == "correct" else 1 if verdict == "wrong" else box
-            self.db.execute("BEGIN")
-            self.db.execute("INSERT INTO attempts (trainee, item_id, kind, source, section, verdict, score, answer,"
-                            " answered_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                            (trainee, item.id, item.kind, item.source, item.section, verdict, score, answer, now))
-            self.db.execute("INSERT OR REPLACE INTO boxes VALUES (?,?,?,?)",
-                            (trainee, item.id, box, now + INTERVAL_DAYS[box] * 86400))
-            self.db.execute("COMMIT")
+            with transaction(self.db):
+                self.db.execute("INSERT INTO attempts (trainee, item_id, kind, source, section, verdict, score, "
+                                "answer, answered_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                                (trainee, item.id, item.kind, item.source, item.section, verdict, score, answer, now))
+                self.db.execute("INSERT OR REPLACE INTO boxes VALUES (?,?,?,?)",
+                                (trainee, item.id, box, now + INTERVAL_DAYS[box] * 86400))
         return box
 
     def scores(self, trainee: str) -> dict:

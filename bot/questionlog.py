@@ -97,8 +97,9 @@ class QuestionLog:
         writer.writerow(["类别", "问题", "次数", "最近提问(UTC)", "结果", "相近问法", "意见", "回答", "引用"])
         for kind, groups in (("未能回答", self.unanswered(10_000)), ("标为有误", self.marked_wrong(10_000))):
             for g in groups:
-                writer.writerow([kind, g.question, g.count, _when(g.last_asked), OUTCOME_NAMES.get(g.outcome, ""),
-                                 " | ".join(g.variants), " | ".join(g.comments), g.answer, g.cited])
+                writer.writerow([_cell(v) for v in (
+                    kind, g.question, g.count, _when(g.last_asked), OUTCOME_NAMES.get(g.outcome, ""),
+                    " | ".join(g.variants), " | ".join(g.comments), g.answer, g.cited)])
         return "\ufeff" + out.getvalue()
 
     def clear(self) -> int:
@@ -127,6 +128,11 @@ def group(rows) -> list[Group]:
 
 def _similarity(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 1.0
+
+
+def _cell(value):
+    """Anyone can type a question: one starting like a formula (=, +, -, @) must stay text in Excel."""
+    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _when(ts: float) -> str:

@@ -146,8 +146,7 @@ class Retriever:
         snap = self.snapshot()
         if scope and not snap.scope(scope):
             snap = self.snapshot(force=True)   # a document or category added a moment ago
-        sources = snap.scope(scope)
-        allowed = None if sources is None else np.array([c.source in sources for c in snap.chunks], dtype=bool)
+        sources, allowed = _scope_mask(snap, scope)
         english = is_english(query)
         result = Retrieval(query, [], english=english, revision=snap.revision)
         if not snap.chunks:
@@ -160,6 +159,7 @@ class Retriever:
             if any(i not in snap.index for i, _ in found[:CANDIDATES]):
                 # The store moved on (a document was just re-ingested): catch up before answering.
                 snap = self.snapshot(force=True)
+                sources, allowed = _scope_mask(snap, scope)
             dense = [(snap.index[i], s) for i, s in found if i in snap.index][:CANDIDATES]
             in_scope = None if allowed is None else [c.id for c, ok in zip(snap.chunks, allowed) if ok]
             for cid, _n, sim in self.kb.store.search_sentences(result.vector, SENTENCE_CANDIDATES, in_scope):
@@ -220,6 +220,14 @@ class Retriever:
         pinned = [i for n in dict.fromkeys(numbers) for i, c in enumerate(snap.chunks)
                   if c.article_no == n and (not wanted or c.title in wanted)]
         return pinned, bool(wanted) and not pinned
+
+
+def _scope_mask(snap: Snapshot, scope: str) -> tuple[set[str] | None, np.ndarray | None]:
+    """The documents in scope and a mask over the snapshot's chunks (None, None: everything)."""
+    sources = snap.scope(scope)
+    if sources is None:
+        return None, None
+    return sources, np.array([c.source in sources for c in snap.chunks], dtype=bool)
 
 
 def _scaler(scores: list[float]):

@@ -3,7 +3,7 @@
     python -m ingest                 ingest data/ (only what changed) and print a summary
     python -m ingest --list          the documents in the store with their chunk counts
     python -m ingest PATH…           add or update these files and folders (copied into the folder first)
-    python -m ingest --remove NAME   remove a document and its file
+    python -m ingest --remove PATH   remove a document (its path in the folder, as --list shows it) and its file
     python -m ingest --rebuild       drop the store and ingest everything again
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", type=Path, metavar="PATH",
                         help="files or folders to add (default: the whole knowledge-base folder)")
     parser.add_argument("--list", action="store_true", help="list the ingested documents")
-    parser.add_argument("--remove", metavar="NAME", help="remove a document by file name")
+    parser.add_argument("--remove", metavar="PATH", help="remove a document by its path in the folder")
     parser.add_argument("--rebuild", action="store_true", help="drop the store and ingest everything")
     parser.add_argument("--store", type=Path, help="Chroma folder (KB_STORE_DIR)")
     parser.add_argument("--data", type=Path, help="knowledge-base folder (KB_DATA_DIR)")
@@ -90,19 +90,20 @@ def _copy(path: Path, target: Path) -> Path:
 
 
 def format_documents(records) -> str:
-    """The documents under their categories (subfolders), with status, chunks and ingestion time."""
+    """The documents under their categories (subfolders), each by its path (what --remove takes),
+    with status, chunks and ingestion time."""
     from .metadata import DocInfo
 
     if not records:
         return "the knowledge base is empty"
-    width = max(len(Path(r.source).name) for r in records) + 2
+    width = max(len(r.source) for r in records) + 2
     lines = []
     for category in sorted({r.category for r in records}):
         lines.append(f"{category or '(top level)'}")
         for r in sorted((r for r in records if r.category == category), key=lambda r: r.source):
             info = DocInfo.from_json(r.info)
             replaced = f" · {len(info.superseded)} provision(s) superseded" if info.superseded else ""
-            lines.append(f"  {Path(r.source).name:<{width}}{r.chunks:>5} chunks {r.size / 1000:>7.1f} KB  "
+            lines.append(f"  {r.source:<{width}}{r.chunks:>5} chunks {r.size / 1000:>7.1f} KB  "
                          f"{r.ingested_at}  {' · '.join(filter(None, [r.title, info.dated()]))}{replaced}")
     lines.append(f"{len(records)} documents, {sum(r.chunks for r in records)} chunks")
     return "\n".join(lines)

@@ -22,6 +22,8 @@ import hashlib
 import json
 import os
 import re
+import tempfile
+import threading
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -41,7 +43,8 @@ _IN_FORCE_CLAUSE = re.compile(r"本(?:法|条例|规定|办法|细则|决定)自
 _AUTHORITIES = ("全国人民代表大会常务委员会", "全国人民代表大会", "国务院")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DATE_FIELDS = ("adopted", "published", "amended", "in_force")
-HEADER_BLOCKS = 12   # the dated lines sit right under the title, before the first chapter or article
+HEADER_BLOCKS = 12
+_SAVING = threading.Lock()   # the dated lines sit right under the title, before the first chapter or article
 
 
 class MetadataError(ValueError):
@@ -157,6 +160,10 @@ def read_metadata(folder: Path) -> FolderMetadata:
         missing = [k for k in ("document", "articles", "by", "by_articles") if not rel.get(k)]
         if missing:
             raise MetadataError(f"{METADATA_FILE}: [[superseded]] entry {n} lacks {', '.join(missing)}")
+        for key in ("articles", "by_articles"):
+            if not isinstance(rel[key], list) or not all(isinstance(a, str) for a in rel[key]):
+                raise MetadataError(f'{METADATA_FILE}: [[superseded]] entry {n}: {key} must be a list, '
+                                    f'e.g. {key} = ["第三十七条"]')
         for article in rel["articles"]:
             superseded.setdefault(rel["document"], {})[article] = {
                 "by": rel["by"], "by_articles": list(rel["by_articles"]), "note": rel.get("note", "")}
@@ -176,11 +183,16 @@ def _checked(source: str, entry: dict[str, str]) -> dict[str, str]:
 def save_document(folder: Path, source: str, values: dict[str, str]) -> None:
     """Set what metadata.toml says of one document (empty values are dropped, so the text's own
     dates apply again); the rest of the file, comments included, stays as staff wrote it."""
+    with _SAVING:   # two staff saving at once: one after the other, neither lost
+        _save(Path(folder), source, values)
+
+
+def _save(folder: Path, source: str, values: dict[str, str]) -> None:
     import tomlkit
 
     allowed = {f.name for f in fields(DocInfo)} - {"superseded"}
     entry = _checked(source, {k: v.strip() for k, v in values.items() if k in allowed and v and v.strip()})
-    path = Path(folder) / METADATA_FILE
+    path = folder / METADATA_FILE
     document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else tomlkit.document()
     tables = document.setdefault("documents", tomlkit.table(is_super_table=True))
     if entry:
@@ -190,6 +202,7 @@ def save_document(folder: Path, source: str, values: dict[str, str]) -> None:
         tables[source] = table
     elif source in tables:
         del tables[source]
-    temporary = path.with_name(f".{METADATA_FILE}.tmp")
-    temporary.write_text(tomlkit.dumps(document), encoding="utf-8")
+    handle, temporary = tempfile.mkstemp(prefix=f".{METADATA_FILE}.", dir=path.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(tomlkit.dumps(document))
     os.replace(temporary, path)

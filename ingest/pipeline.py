@@ -226,7 +226,8 @@ def _reuse_vectors(store, fresh: list[Chunk], report) -> list[Chunk]:
         store.add_sentences(reused, np.vstack([sentences[donors[c.text_key][0]] for c in reused]))
         store.add_chunks(reused, np.asarray([donors[c.text_key][1] for c in reused], dtype=np.float32))
         report.chunks_reused += len(reused)
-    return [c for c in fresh if c not in reused]
+    reused_ids = {c.id for c in reused}
+    return [c for c in fresh if c.id not in reused_ids]
 
 
 def _sweep_orphans(store) -> None:
@@ -276,8 +277,10 @@ def remove_file(settings: Settings, store, source: str, wait_seconds: float = 0.
         path = folder / source
         if folder not in path.resolve().parents:   # 「../x」: never a file outside the folder
             return False
-        existed = source in known or path.exists()
+        # only a document file goes: never metadata.toml, a folder or anything else found there
+        document_file = path.is_file() and path.suffix.lower() in (*SUFFIXES, *REFUSED)
+        existed = source in known or document_file
         remove(store, source)
-        if path.is_file():
+        if document_file:
             os.unlink(path)
         return existed

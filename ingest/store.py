@@ -174,10 +174,11 @@ class Store:
         """Each chunk's sentence vectors, one row per sentence in order."""
         if not chunk_ids:
             return {}
-        got = self.sentences.get(where={"chunk_id": {"$in": list(chunk_ids)}}, include=["embeddings", "metadatas"])
         rows: dict[str, list[tuple[int, np.ndarray]]] = {}
-        for meta, vector in zip(got["metadatas"], got["embeddings"]):
-            rows.setdefault(meta["chunk_id"], []).append((int(meta["n"]), vector))
+        for batch in _batches(list(chunk_ids), PAGE):
+            got = self.sentences.get(where={"chunk_id": {"$in": batch}}, include=["embeddings", "metadatas"])
+            for meta, vector in zip(got["metadatas"], got["embeddings"]):
+                rows.setdefault(meta["chunk_id"], []).append((int(meta["n"]), vector))
         return {cid: np.asarray([v for _, v in sorted(items, key=lambda r: r[0])], dtype=np.float32)
                 for cid, items in rows.items()}
 

@@ -22,7 +22,7 @@ def test_turns_come_back_as_they_were_shown_after_a_restart(tmp_path):
     assert turns[0].citations[0].article == "第二十八条" and turns[0].revision == "abc"
 
 
-def test_another_browser_sees_changes_and_deletes_nothing(tmp_path):
+def test_another_browser_sees_reads_renames_and_deletes_nothing(tmp_path):
     store = Conversations(tmp_path / "app.sqlite3")
     mine = store.append(A, None, answer("三个必须是什么？"))
     assert store.list(B) == [] and store.turns(B, mine) == []

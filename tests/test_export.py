@@ -37,3 +37,9 @@ def test_markdown_and_plain_text_carry_the_same_facts(service):
     assert f"1. {first.citations[0].label}" in md and f"   > {first.citations[0].used_sentences[0]}" in md
     text = export.plain_text(first)
     assert text.startswith(first.answer) and f"[1] {first.citations[0].label}" in text
+
+
+def test_control_characters_do_not_break_the_word_record(service):
+    answer = service.answerer.ask("三个必须\x01的具体内容\x08是什么？")
+    document = Document(io.BytesIO(export.docx_bytes([answer])))
+    assert any("三个必须" in p.text for p in document.paragraphs)

@@ -66,7 +66,7 @@ def test_a_folder_tree_goes_in_with_its_categories_and_bad_files_named(tree_kb, 
     assert "法规/本地制度/损坏.txt" in out
     assert "法规/本地制度/扫描件.pdf" in out and "no text layer" in out
     listing = format_documents(kb.store.documents())
-    assert "法规 › 本地制度 › 仓库\n  危险化学品仓库安全管理制度.docx" in listing
+    assert "法规 › 本地制度 › 仓库\n  法规/本地制度/仓库/危险化学品仓库安全管理制度.docx" in listing
     assert "应急条例.md" in listing and "现行有效 · 2019-04-01施行" in listing
     assert main(["--list"]) == 0 and "法规 › 法律法规 › 国务院条例" in capsys.readouterr().out
 

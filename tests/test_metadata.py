@@ -100,3 +100,12 @@ def test_the_page_editor_writes_metadata_toml_keeping_its_comments(tmp_path):
             assert "YYYY-MM-DD" in str(exc) or "现行有效 / 已修订 / 已废止" in str(exc)
     save_document(tmp_path, REGULATION_2007.name, {"status": ""})       # emptied: the text decides again
     assert REGULATION_2007.name not in read_metadata(tmp_path).documents
+
+
+def test_removing_by_name_never_deletes_metadata_toml_or_a_folder(make_kb):
+    kb = make_kb([REGULATION_2007])
+    shutil.copyfile(DATA / "metadata.toml", kb.settings.data_dir / "metadata.toml")
+    (kb.settings.data_dir / "归档").mkdir()
+    assert kb.remove("metadata.toml") is False and (kb.settings.data_dir / "metadata.toml").exists()
+    assert kb.remove("归档") is False and (kb.settings.data_dir / "归档").is_dir()
+    assert kb.remove("../metadata.toml") is False

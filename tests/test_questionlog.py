@@ -53,3 +53,10 @@ def test_switched_off_logs_nothing_and_clear_empties_it(tmp_path):
     log.record(answer("三个必须是什么？", "not_found"), "page")
     log.record(Answer("", False, "请输入问题"), "page")          # nothing typed: nothing to log
     assert log.clear() == 1 and log.unanswered() == []
+
+
+def test_a_question_typed_as_a_formula_stays_text_in_the_csv(tmp_path):
+    log = QuestionLog(tmp_path / "app.sqlite3")
+    log.record(answer('=HYPERLINK("http://x","点我")', "not_found"), "page")
+    rows = list(csv.reader(io.StringIO(log.csv().lstrip("\ufeff"))))
+    assert rows[1][1] == '\'=HYPERLINK("http://x","点我")'
