@@ -33,13 +33,17 @@ class AdminGate:
     def open(self) -> bool:
         return not self.password
 
-    def check(self, attempt: str | None) -> None:
+    def check(self, attempt: str | None, count: bool = True) -> None:
+        """AccessDenied after the wait for a wrong password. `count=False` is for a page refresh
+        chained after an action that was already checked: it waits as long but does not count
+        the same wrong password again."""
         if self.open:
             return
         ok = hmac.compare_digest((attempt or "").encode(), self.password.encode())
         with self._lock:
-            self.failures = 0 if ok else self.failures + 1
-            delay = 0 if ok else min(self.base_delay * 2 ** (self.failures - 1), self.max_delay)
+            if count or ok:
+                self.failures = 0 if ok else self.failures + 1
+            delay = 0 if ok else min(self.base_delay * 2 ** max(self.failures - 1, 0), self.max_delay)
         if not ok:
             time.sleep(delay)
             raise AccessDenied("管理员密码错误")

@@ -266,19 +266,15 @@ class LibraryHandlers:
     def unlock(self, password: str):
         return self._run(password, lambda: "✅ 已解锁" if not self.gate.open else "知识库管理未设置密码")
 
-    def tree(self, password: str) -> str:
+    def refresh(self, password: str):
+        """(folder tree, editor's document choices) after an action on the page, which has
+        already counted a wrong password."""
         try:
-            self.gate.check(password)
+            self.gate.check(password, count=False)
         except AccessDenied:
-            return views.document_tree_html([])
-        return views.document_tree_html(self.rows())
-
-    def document_choices(self, password: str):
-        try:
-            self.gate.check(password)
-        except AccessDenied:
-            return gr.update(choices=[], value=None)
-        return gr.update(choices=[r.source for r in self.service.kb.store.documents()])
+            return views.document_tree_html([]), gr.update(choices=[], value=None)
+        rows = self.rows()
+        return views.document_tree_html(rows), gr.update(choices=[r[0] for r in rows])
 
     def info_fields(self, source: str, password: str) -> list:
         """The editor's fields (INFO_FIELDS order): what metadata.toml says, with what the document's
@@ -478,7 +474,7 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
             password = gr.Textbox(label="管理员密码", type="password", visible=bool(settings.admin_password),
                                   elem_id="admin-password")
             unlock = gr.Button("解锁", visible=bool(settings.admin_password))
-            tree = gr.HTML(library.tree("") if not settings.admin_password else views.document_tree_html([]),
+            tree = gr.HTML(views.document_tree_html(library.rows() if not settings.admin_password else []),
                            elem_id="document-tree")
             with gr.Accordion("文档表格", open=False):
                 table = gr.Dataframe(headers=DOC_HEADERS, label="文档列表", interactive=False, elem_id="documents",
@@ -510,8 +506,7 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
                       unlock.click(library.unlock, [password], results, api_name="ui_unlock", api_visibility="private"),
                       info_save.click(library.save_info, [info_doc, password, *info], results, **private)]
             for event in events:
-                event.then(library.document_choices, password, info_doc, **private).then(
-                    library.tree, password, tree, **private)
+                event.then(library.refresh, password, [tree, info_doc], **private)
             info_doc.input(library.info_fields, [info_doc, password], info, **private)
             gr.Markdown("#### 用户提问记录\n知识库没能回答的问题和被标为有误的回答，提示该补充或更正哪些文档。"
                         "只记录问题原文、结果和引用，不记录提问人。")

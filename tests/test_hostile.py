@@ -277,6 +277,16 @@ def test_wrong_passwords_are_refused_and_slowed_down():
     assert gate.failures == 0
 
 
+def test_a_page_refresh_after_a_wrong_password_waits_but_does_not_count_it_again():
+    gate = AdminGate("s3cret", base_delay=0.05, max_delay=0.4)
+    with pytest.raises(AccessDenied):
+        gate.check("guess")                    # the upload, remove or save itself
+    started = time.monotonic()
+    with pytest.raises(AccessDenied):
+        gate.check("guess", count=False)       # the tree and lists redrawn after it
+    assert time.monotonic() - started >= 0.05 and gate.failures == 1
+
+
 def test_secrets_are_not_in_settings_repr(base_settings):
     settings = replace(base_settings, admin_password="hunter2-admin", llm_api_key="sk-hunter2")
     assert "hunter2" not in repr(settings)
