@@ -24,7 +24,7 @@ from . import glossary, relevance
 from .calibration import calibration
 from .records import Answer, Citation
 from .retrieval import Hit, Retrieval, Retriever
-from .text import LIST_ITEM, asks_for, split_sentences, states_figure, word_weights
+from .text import LIST_ITEM, asks_for, asks_for_list, split_sentences, states_figure, word_weights
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = "知识库暂时无法访问（存储服务没有响应），请稍后再试。"
@@ -66,10 +66,10 @@ def _not_found(question: str, hits: list[Hit], notice: str) -> Answer:
 
 
 def join_units(chosen: list[str]) -> str:
-    """Sentences run on; a line that ended without punctuation keeps its line break."""
+    """Sentences run on; a line that ended without punctuation, and a list item, keep their line break."""
     out = ""
     for unit in chosen:
-        if out and not out.rstrip().endswith(tuple("。！？；!?;”")):
+        if out and (not out.rstrip().endswith(tuple("。！？；!?;”")) or LIST_ITEM.match(unit)):
             out += "\n"
         out += unit
     return out
@@ -194,18 +194,26 @@ class Answerer:
         weights = self._term_weights(found.query)
         params = calibration()["composer"]
         figure_asked = asks_for(question) is not None
+        # A question about one case of a list (「没培训就上岗怎么罚？」) gets the list's lead and the items
+        # about it; a question for the list, or for its n-th item, gets it whole.
+        margin = params.get("items", 1.0)
+        whole_lists = asks_for_list(question) or _ORDINAL.search(question) is not None
         vectors = self._sentence_vectors(passages)
         top = passages[0].score or 1.0
-        scored = []   # (score, passage rank, first sentence, unit text)
+        scored = []   # (score, passage rank, first sentence, the pieces quoted)
         for rank, hit in enumerate(passages):
             sentences = hit.chunk.sentences()
             sims = vectors[hit.chunk.id] @ found.vector if found.vector is not None else np.zeros(len(sentences))
             for a, b in unit_spans(sentences):
-                text = "\n".join(sentences[a:b])
+                # a unit as quoted: whole, or a list cut to its lead and some items (each a piece of its own,
+                # so every piece stays word for word in the passage)
+                pieces = (["\n".join(sentences[a:b])] if whole_lists or b - a < 3
+                          else _relevant_items(sentences, a, b, sims, margin))
+                text = "\n".join(pieces)
                 score = (float(sims[a:b].max()) + params["lexical"] * _coverage(text, weights)
                          + params["passage"] * hit.score / top
                          + params["figure"] * (figure_asked and states_figure(text, question)))
-                scored.append((score, rank, a, text))
+                scored.append((score, rank, a, pieces))
         if not scored:   # passages without sentences (only whitespace): quote the best one as it is
             return {id(passages[0]): [passages[0].chunk.text]}, passages[:1]
         scored.sort(key=lambda s: -s[0])
@@ -215,7 +223,8 @@ class Answerer:
         for s in keep:
             if passages[s[1]] not in order:
                 order.append(passages[s[1]])
-        chosen = {id(h): [s[3] for s in sorted(keep, key=lambda s: s[2]) if passages[s[1]] is h] for h in order}
+        chosen = {id(h): [piece for s in sorted(keep, key=lambda s: s[2]) if passages[s[1]] is h for piece in s[3]]
+                  for h in order}
         return chosen, order
 
     def _sentence_vectors(self, passages: list[Hit]) -> dict[str, np.ndarray]:
@@ -246,6 +255,13 @@ class Answerer:
         own = word_weights(query)
         expansion = word_weights(glossary.expand(query)[len(query):])
         return {**{w: v / 2 for w, v in expansion.items()}, **own} if own else expansion
+
+
+def _relevant_items(sentences: list[str], a: int, b: int, sims: np.ndarray, margin: float) -> list[str]:
+    """A list unit (lead sentence, items) cut to its lead and the items whose similarity to the
+    question is within `margin` of the best item's."""
+    best = float(sims[a + 1:b].max())
+    return [sentences[a]] + [sentences[i] for i in range(a + 1, b) if sims[i] >= best - margin]
 
 
 def _coverage(text: str, weights: dict[str, float]) -> float:

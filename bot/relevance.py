@@ -27,7 +27,7 @@ from .retrieval import Retrieval
 from .text import asks_for, states_figure
 
 FEATURES = ["dense", "sentence", "sentence_margin", "coverage", "known", "agree", "english"]
-MISSING = {"quantity": "具体数字", "time": "具体时间"}
+MISSING = {"quantity": "具体数字", "time": "具体时间", "contact": "具体联系方式"}
 
 
 @dataclass

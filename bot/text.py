@@ -98,14 +98,12 @@ def word_weights(text: str) -> dict[str, float]:
     return {w: rarity(w) for w in content_words(text)}
 
 
-def cjk_share(text: str) -> float:
-    letters = re.findall(rf"[A-Za-z{CJK}]", text)
-    return sum(1 for c in letters if not c.isascii()) / len(letters) if letters else 1.0
-
-
 def is_english(text: str) -> bool:
-    """Written mostly in Latin letters (an English question may quote a Chinese term)."""
-    return cjk_share(text) < 0.5
+    """Written mostly in English words: an English question may quote a Chinese term (「What is
+    三同时?」), a Chinese one may name a product (「Python里怎么读取Excel文件？」). Words are counted,
+    not letters: a Chinese word is about two characters."""
+    latin = len(re.findall(r"[A-Za-z]+", text))
+    return latin > len(re.findall(f"[{CJK}]", text)) / 2
 
 
 # --- figures -----------------------------------------------------------------------------
@@ -134,20 +132,68 @@ LIST_ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[�
 _SAME_UNIT = {"天": "日|天|小时", "日": "日|天|小时", "名": "名|人", "人": "名|人", "位": "名|人|位", "岁": "岁|周岁",
               "周岁": "岁|周岁", "钱": "元", "块": "元", "万元": "元", "亿元": "元", "次": "次|回"}
 # Money asked for without a unit word (罚多少, 奖金是多少, how much is the fine): answered only in 元.
-_ASKS_MONEY = re.compile(r"罚|奖金|奖励|补助|补偿|赔偿|费用|钱|fine|penalt|compensation|how much", re.I)
+_ASKS_MONEY = re.compile(r"罚|奖金|奖励|补助|补偿|赔偿|抚恤|费用|钱|fine|penalt|compensation|how much", re.I)
+# The kind of money asked about: an amount in 元 answers it only when the clause stating the amount
+# names the same kind (the 5000万元 of an accident's economic loss is not a 补助金, 罚款 is not 奖金).
+_MONEY_KINDS = [(re.compile(r"罚|fine|penalt", re.I), "罚"),
+                (re.compile(r"奖|reward|bonus", re.I), "奖"),
+                (re.compile(r"补助|补偿|赔偿|抚恤|compensation|subsid", re.I), "补助|补偿|赔偿|抚恤|保险"),
+                (re.compile(r"费用|fee|cost", re.I), "费")]
+# An amount of money: in 元, or a share of an income (处上一年年收入百分之四十的罚款).
+_AMOUNT = re.compile(rf"(?:\d+|[{_NUMERAL}]+)\s*(?:万|亿)?元|百分之[{_NUMERAL}]+|\d+(?:\.\d+)?\s*[%％]")
+# How long or how often (多久, 多长时间, how often): answered by a figure in a unit of time, or by a
+# recurring period (每年, 每季度).
+_ASKS_DURATION = re.compile(r"多久|多长时间|多少时间|多长期限|how long|how often", re.I)
+_TIME_UNITS = "小时|分钟|工作日|日|天|周|星期|个月|月|季度|年"
+_STATES_PERIOD = re.compile(r"每(?:个)?(?:年|季度|月|周|星期|日|天)")   # 定期 says no how often
+# A date asked for an event (施行, 通过, 公布, 修正): the date counts only in a sentence naming that
+# event; the dates a law's header lists belong to the other events.
+_DATE_EVENTS = [(re.compile(r"施行|实施|生效|take effect|took effect|effective|in force", re.I), "施行|实施|生效"),
+                (re.compile(r"通过|adopted|passed", re.I), "通过"),
+                (re.compile(r"公布|发布|颁布|promulgat|publish|issued", re.I), "公布|发布|颁布"),
+                (re.compile(r"修正|修订|修改|amend|revis", re.I), "修正|修订|修改")]
+# English questions name the unit in words (how many days, the distance in meters).
+_ENGLISH_UNITS = [(re.compile(r"\b(?:days?)\b", re.I), "日|天"), (re.compile(r"\bhours?\b", re.I), "小时"),
+                  (re.compile(r"\b(?:years?)\b", re.I), "年"), (re.compile(r"\bmonths?\b", re.I), "月"),
+                  (re.compile(r"\b(?:met(?:er|re)s?)\b", re.I), "米"), (re.compile(r"\b(?:tons?|tonnes?)\b", re.I), "吨"),
+                  (re.compile(r"\b(?:yuan|rmb)\b", re.I), "元"),
+                  (re.compile(r"\bhow many (?:\w+ ){0,2}(?:people|persons|workers|employees|staff|personnel|"
+                              r"inspectors|officers|officials|members|trainees|managers|rescuers|deaths|fatalities)\b",
+                              re.I), "人|名")]
+_ENGLISH_UNIT_ASK = re.compile(r"how (?:many|much|long)|in (?:days|hours|years|months|met(?:er|re)s|tons|yuan)", re.I)
 _DATE_ASKED = {"day": re.compile(r"哪一?天|几月几[日号]|什么日子|what date|which day", re.I),
                "year": re.compile(r"哪一?年|what year|which year", re.I)}
 _DATE_STATED = {"day": re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日"),
                 "year": re.compile(r"\d{4}\s*年")}
 
 
+# A contact detail (a phone number, an address, an e-mail or a website) of some office: a fact only a
+# text that prints it can give, and one the laws never do for a particular bureau.
+_ASKS_CONTACT = re.compile(r"(?:电话|号码|手机|热线|地址|邮箱|网址|网站)(?:是|是什么|是多少|多少|在哪|在哪里|呢|[？?])"
+                           r"|\b(?:phone|telephone|hotline|e-?mail|address|website)\b", re.I)
+_STATES_CONTACT = re.compile(r"\d{5,}|\d{3,4}-\d{4,}|@|https?://|www\.|[路街]\d+号")
+
+
 def asks_for(question: str) -> str | None:
-    """"quantity", "time" or None: the kind of figure a question asks for."""
+    """"contact", "time", "quantity" or None: the kind of figure a question asks for."""
+    if _ASKS_CONTACT.search(question):
+        return "contact"
     if _ASKS_TIME.search(question):
         return "time"
-    if _ASKS_QUANTITY.search(question):
+    if _ASKS_QUANTITY.search(question) or _ENGLISH_UNIT_ASK.search(question):
         return "quantity"
     return None
+
+
+# Asking for a list as a whole: which ones, how many kinds, what duties (a list's lead and all its items
+# answer it, not the one item nearest the question's words).
+_ASKS_LIST = re.compile(r"哪些|哪几|几项|几种|几类|几个方面|几条|几点|列举|列出|分别|包括|有什么|有啥|都有"
+                        r"|\b(?:what are|which|list|name)\b|\b(?:duties|obligations|responsibilities|rights|measures)\b",
+                        re.I)
+
+
+def asks_for_list(question: str) -> bool:
+    return _ASKS_LIST.search(question) is not None
 
 
 _ORDINAL_LABEL = re.compile(rf"第[\d{_NUMERAL}]+[条款项章节编]")
@@ -158,18 +204,41 @@ def states_figure(text: str, question: str = "") -> bool:
     money in 元, a date as precise as asked; with no question, any quantity or date. Labels such as
     第十八条 are not figures."""
     text = _ORDINAL_LABEL.sub(" ", text)
-    if question:
-        if m := _ASKED_UNIT.search(question):
-            if m.group(1) in _COUNTED_BY_LIST and len(LIST_ITEM.findall(text)) >= 2:
-                return True
-            units = _SAME_UNIT.get(m.group(1), m.group(1))
-            return re.search(rf"(?:\d+|[{_NUMERAL}]+)\s*(?:多|余)?\s*个?(?:工作)?(?:{units})", text) is not None
-        if asks_for(question) == "quantity" and _ASKS_MONEY.search(question):
-            return re.search(rf"(?:\d+|[{_NUMERAL}]+)\s*(?:万|亿)?元", text) is not None
-        for precision, asked in _DATE_ASKED.items():
-            if asked.search(question):
+    if not question:
+        return bool(_STATED.search(text) or any(date.search(text) for date in _DATE_STATED.values()))
+    asked = asks_for(question)
+    if asked == "contact":
+        return _STATES_CONTACT.search(text) is not None
+    if m := _ASKED_UNIT.search(question):
+        if m.group(1) in _COUNTED_BY_LIST and len(LIST_ITEM.findall(text)) >= 2:
+            return True
+        return _in_unit(text, _SAME_UNIT.get(m.group(1), m.group(1)))
+    if asked == "quantity" and _ASKS_MONEY.search(question):
+        kind = next((words for pattern, words in _MONEY_KINDS if pattern.search(question)), "")
+        return any(_AMOUNT.search(clause) and re.search(kind, clause) for clause in _clauses(text))
+    if _ASKS_DURATION.search(question):
+        return _in_unit(text, _TIME_UNITS) or _STATES_PERIOD.search(text) is not None
+    if _ENGLISH_UNIT_ASK.search(question):
+        for pattern, units in _ENGLISH_UNITS:
+            if pattern.search(question):
+                return _in_unit(text, units)
+    if asked == "time":
+        event = next((words for pattern, words in _DATE_EVENTS if pattern.search(question)), "")
+        text = "\n".join(s for s in _clauses(text, "[。；;\n]") if re.search(event, s))
+        for precision, wanted in _DATE_ASKED.items():
+            if wanted.search(question):
                 return _DATE_STATED[precision].search(text) is not None
     return bool(_STATED.search(text) or any(date.search(text) for date in _DATE_STATED.values()))
+
+
+def _in_unit(text: str, units: str) -> bool:
+    """A number counted in one of `units` (「15日」, 「三十人」, 「5个工作日」). 上一年 and 同一天 are
+    not quantities: the numeral there is part of a word."""
+    return re.search(rf"(?<![上下同])(?:\d+|[{_NUMERAL}]+)\s*(?:多|余)?\s*个?(?:工作)?(?:{units})", text) is not None
+
+
+def _clauses(text: str, breaks: str = "[。；;，,\n]") -> list[str]:
+    return [c for c in re.split(breaks, text) if c.strip()]
 
 
 def _value(raw: str) -> float | None:

@@ -108,8 +108,15 @@ class Store:
 
     def revision(self) -> str:
         """Changes whenever any document is added, changed or removed."""
-        key = "|".join(f"{r.source}:{r.sha256}:{r.ingested_at}:{r.chunks}" for r in self.documents())
-        return hashlib.sha1(key.encode()).hexdigest()
+        return revision_of(self.documents())
+
+    def manifest(self) -> tuple[list[DocRecord], dict[str, list[str]], str]:
+        """Every document's record and chunk ids, and the revision they make, from one read."""
+        got = self.docs.get(include=["metadatas", "documents"])
+        records = sorted((DocRecord.from_store(i, m) for i, m in zip(got["ids"], got["metadatas"])),
+                         key=lambda r: r.source)
+        lists = {i: (d or "").split() for i, d in zip(got["ids"], got["documents"])}
+        return records, lists, revision_of(records)
 
     @_writes
     def commit_documents(self, entries: list[tuple[DocRecord, list[str]]]) -> None:
@@ -244,6 +251,11 @@ class Store:
                 self.client.delete_collection(name)
             except Exception:  # absent already
                 pass
+
+
+def revision_of(records: list[DocRecord]) -> str:
+    key = "|".join(f"{r.source}:{r.sha256}:{r.ingested_at}:{r.chunks}" for r in records)
+    return hashlib.sha1(key.encode()).hexdigest()
 
 
 def _all_ids(collection) -> Iterator[str]:

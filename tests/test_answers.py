@@ -130,6 +130,34 @@ def test_figures_are_read_in_every_form():
     assert asks_for("What must a manager do when an inspector arrives?") is None
 
 
+def test_a_figure_counts_only_as_the_kind_of_figure_asked():
+    from bot.text import asks_for, is_english, states_figure
+
+    # how long / how often: a unit of time or a recurring period, not a sum of money or 定期
+    assert states_figure("应当至少每2年组织1次演练", "多久要组织一次演练？")
+    assert not states_figure("处三万元以上十万元以下的罚款", "电梯多久要检验一次？")
+    assert not states_figure("对安全设备定期检测", "电梯多久要检验一次？")
+    # 上一年 is a word, not one year
+    assert not states_figure("处上一年年收入30%的罚款", "最高能判几年？")
+    # money of the kind asked: an accident's economic loss is not a subsidy; a share of income is a fine
+    assert not states_figure("造成1亿元以上直接经济损失的事故", "工亡补助金按多少标准给？")
+    assert states_figure("处上一年年收入百分之四十的罚款", "主要负责人罚多少？")
+    # a date for the event asked: the dates of amendments do not say when a law took effect
+    assert not states_figure("2021年6月10日 第三次修正", "新安全生产法是从哪一天开始施行的？")
+    assert states_figure("本条例自2019年4月1日起施行。", "When did the regulations take effect?")
+    # English questions name their unit in words
+    assert asks_for("What is the minimum distance in meters to a dormitory?") == "quantity"
+    assert not states_figure("应当与员工宿舍保持安全距离", "What is the minimum distance in meters?")
+    assert not states_figure("实行24小时应急值班", "How many inspectors does our county bureau have?")
+    assert states_figure("设立十四个专业委员会", "How many committees were set up?")   # committees are not people
+    # a contact detail is stated only by a number, an address or a web address
+    assert asks_for("值班电话号码是多少？") == "contact"
+    assert not states_figure("向社会公布值班电话，实行24小时值班", "值班电话号码是多少？")
+    assert states_figure("举报电话：12350", "举报电话是多少？")
+    # a question is English by its words, not its letters
+    assert not is_english("Python里怎么读取Excel文件？") and is_english("What does 三同时 mean?")
+
+
 def test_follow_up_ordinal_uses_the_conversation(service):
     history = [{"role": "user", "content": "专项整治三年行动有哪两个专题？"},
                {"role": "assistant", "content": "…"}]
