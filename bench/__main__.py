@@ -360,7 +360,7 @@ def render(r: dict, png: str) -> str:
     q_cols = ["pipeline", "hit@1", "hit@3", "hit@5", "mrr", "evidence_in_answer", "refusal_accuracy",
               "false_refusal_rate", "latency_p50_ms"]
     s_cols = ["mode", "chunks", "ingest_s", "ingest_chunks_per_s", "reingest_s", "store_mb", "snapshot_s",
-              "bm25_build_s", "bm25_mb", "retrieval_p50_ms", "retrieval_p95_ms"]
+              "restart_s", "update_s", "bm25_mb", "retrieval_p50_ms", "retrieval_p95_ms"]
     return f"""# Benchmarks
 
 Re-run with `make bench` (or `python -m bench`; `--quick` for the small sizes CI runs).
@@ -390,6 +390,10 @@ answer {r["cold_app_s"]} s. Peak RSS of the app after the load test: {r["app_pea
 ## Scale (synthetic corpora of real sentences; vectors mixed from real e5 vectors, see bench/scale.py)
 
 {table(r["scale"], s_cols)}
+snapshot_s: a first start builds the lexical index from every chunk in the store; restart_s: a
+restarted process reads the per-document segments saved beside the store; update_s: the index after
+one document (1,000 articles) changed, in a running process.
+
 ![latency against corpus size]({png})
 
 ## Concurrent users through gradio_client

@@ -6,12 +6,15 @@ English question, so its lexical side searches the Chinese words its English wor
 (bot/crosslingual.py). The weights are fitted on the dev split (bot/calibration.json).
 
 The retriever serves a snapshot of the knowledge base: the manifest's chunk lists at one
-revision, their texts and the BM25 index built from them. Dense hits outside the snapshot
+revision, their texts and the BM25 index over them (per document, so a new revision re-reads only
+the documents it changed; bot/lexical.py). Dense hits outside the snapshot
 (chunks of a document being re-ingested right now) are ignored, so an answer never mixes
 two versions of a document. A new revision is picked up within `refresh_seconds`.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 import threading
@@ -26,7 +29,7 @@ from ingest.records import Chunk, category_of
 
 from . import crosslingual, glossary
 from .calibration import calibration
-from .lexical import BM25
+from .lexical import BM25, Segment, SegmentCache, make_segment
 from .text import is_english, strip_question_words, word_frequency
 
 log = logging.getLogger(__name__)
@@ -71,17 +74,33 @@ class Snapshot:
     bm25: BM25
     titles: list[str]
     infos: dict[str, DocInfo] = field(default_factory=dict)   # source → dates, status, superseded provisions
+    segments: dict[str, Segment] = field(default_factory=dict)   # source → its part of the lexical index
 
     @classmethod
-    def build(cls, store, revision: str) -> Snapshot:
-        lists = store.document_chunk_ids()
-        ids = [i for source in sorted(lists) for i in lists[source]]
-        chunks = store.get_chunks(ids)
-        chunks.sort(key=lambda c: (c.source, c.position))
-        bm25 = BM25([f"{' '.join(c.section)}\n{c.text}" for c in chunks])
-        titles = sorted({c.title for c in chunks})
-        infos = {r.source: DocInfo.from_json(r.info) for r in store.documents()}
-        return cls(revision, chunks, {c.id: n for n, c in enumerate(chunks)}, bm25, titles, infos)
+    def build(cls, store, previous: Snapshot | None = None, cache: SegmentCache | None = None) -> Snapshot:
+        """The knowledge base as the manifest has it now. Documents whose manifest entry is unchanged
+        since `previous` (or whose segment `cache` holds) are not read again: an update costs the
+        documents it changed."""
+        records, lists, revision = store.manifest()
+        vocab = previous.bm25.vocab if previous else {}
+        known = {s.key: s for s in previous.segments.values()} if previous else {}
+        segments, missing = {}, []
+        for record in records:
+            key = segment_key(record, lists.get(record.source, []))
+            segment = known.get(key) or (cache.load(key, vocab) if cache else None)
+            if segment is None:
+                missing.append((record.source, key))
+            else:
+                segments[record.source] = segment
+        if missing:
+            segments.update(_read_segments(store, missing, lists, vocab, cache))
+        if cache and (missing or len(known) != len(records)):
+            cache.keep_only([s.key for s in segments.values()])
+        ordered = [segments[source] for source in sorted(segments)]
+        chunks = [c for s in ordered for c in s.chunks]
+        infos = {r.source: DocInfo.from_json(r.info) for r in records}
+        return cls(revision, chunks, {c.id: n for n, c in enumerate(chunks)}, BM25.from_segments(ordered, vocab),
+                   sorted({c.title for c in chunks}), infos, segments)
 
     def scope(self, name: str) -> set[str] | None:
         """The documents a question is limited to: one document (its source), or a category and
@@ -112,6 +131,7 @@ class Snapshot:
 class Retriever:
     def __init__(self, kb, refresh_seconds: float = 2.0, mode: str = "hybrid"):
         self.kb = kb
+        self.cache = SegmentCache(kb.settings.store_dir / "lexical")
         self.mode = mode  # "hybrid", or "dense" / "bm25" alone (for comparisons)
         self.refresh_seconds = refresh_seconds
         self._snapshot: Snapshot | None = None
@@ -124,7 +144,7 @@ class Retriever:
             if self._snapshot is None or force or now - self._checked >= self.refresh_seconds:
                 revision = self.kb.store.revision()
                 if self._snapshot is None or revision != self._snapshot.revision:
-                    self._snapshot = Snapshot.build(self.kb.store, revision)
+                    self._snapshot = Snapshot.build(self.kb.store, self._snapshot, self.cache)
                     log.info("retrieval snapshot %s: %d chunks", revision[:8], len(self._snapshot.chunks))
                 self._checked = now
             return self._snapshot
@@ -220,6 +240,31 @@ class Retriever:
         pinned = [i for n in dict.fromkeys(numbers) for i, c in enumerate(snap.chunks)
                   if c.article_no == n and (not wanted or c.title in wanted)]
         return pinned, bool(wanted) and not pinned
+
+
+def segment_key(record, chunk_ids: list[str]) -> str:
+    """A document's manifest entry (hash, ingestion time, description) and chunk list: any change to
+    what the index holds of it changes the key."""
+    entry = json.dumps([record.source, record.metadata(), chunk_ids], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha1(entry.encode()).hexdigest()
+
+
+def _read_segments(store, missing: list[tuple[str, str]], lists: dict, vocab: dict, cache) -> dict[str, Segment]:
+    """The segments of the documents not indexed yet, from their chunks in the store."""
+    read = store.get_chunks([i for source, _ in missing for i in lists.get(source, [])])
+    by_source: dict[str, list[Chunk]] = {}
+    for chunk in read:
+        by_source.setdefault(chunk.source, []).append(chunk)
+    out = {}
+    for source, key in missing:
+        out[source] = make_segment(key, sorted(by_source.get(source, []), key=lambda c: c.position), vocab)
+    if cache:
+        terms = [""] * len(vocab)
+        for term, col in vocab.items():
+            terms[col] = term
+        for segment in out.values():
+            cache.save(segment, terms)
+    return out
 
 
 def _scope_mask(snap: Snapshot, scope: str) -> tuple[set[str] | None, np.ndarray | None]:

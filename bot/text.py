@@ -199,11 +199,15 @@ def asks_for_list(question: str) -> bool:
 _ORDINAL_LABEL = re.compile(rf"第[\d{_NUMERAL}]+[条款项章节编]")
 
 
+# Documents in traditional characters (a Big5 file) write figures with 兩, 時, 萬: read as simplified.
+_TRADITIONAL_FIGURES = str.maketrans("兩時個週鐘萬億項條點歲臺層", "两时个周钟万亿项条点岁台层")
+
+
 def states_figure(text: str, question: str = "") -> bool:
     """The text states the figure `question` asks for: a number in the unit asked (多少天 → 15日),
     money in 元, a date as precise as asked; with no question, any quantity or date. Labels such as
     第十八条 are not figures."""
-    text = _ORDINAL_LABEL.sub(" ", text)
+    text = _ORDINAL_LABEL.sub(" ", text.translate(_TRADITIONAL_FIGURES))
     if not question:
         return bool(_STATED.search(text) or any(date.search(text) for date in _DATE_STATED.values()))
     asked = asks_for(question)
