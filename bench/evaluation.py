@@ -2,9 +2,11 @@
 
 Runs the frozen test split through the answer pipeline twice — with the fitted relevance decision
 (bot/relevance.py) and with the first session's gate (coverage of the question's words ≥ 0.6 and
-dense similarity ≥ 0.86, on the same retrieval and composer) — writes both results files to
-eval/results/, and regenerates the evaluation tables in README.md and bench/results.md from them.
-Nothing in those tables is typed by hand.
+dense similarity ≥ 0.86, on the same retrieval and composer) — and the quiz grader over the frozen
+graded answers (eval/grading-test.jsonl), writes the results files to eval/results/, and regenerates
+the evaluation tables in README.md and bench/results.md from them. Nothing in those tables is typed
+by hand. (eval/results/grading-test-previous.json is the grader before the fourth session, run once
+from commit 636edf1 with `python -m bot quiz --grade`.)
 """
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST = ROOT / "eval" / "test.jsonl"
 RESULTS = ROOT / "eval" / "results"
 START, END = "<!-- evaluation:start -->", "<!-- evaluation:end -->"
+GRADING_TEST = ROOT / "eval" / "grading-test.jsonl"
+GRADING_MARKERS = ("<!-- grading:start -->", "<!-- grading:end -->")
+VERDICTS = ("correct", "partial", "wrong")
 OLD_MIN_COVERAGE, OLD_MIN_DENSE = 0.6, 0.86
 
 
@@ -106,16 +111,77 @@ def table(results: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def run_grading(embedder) -> dict:
+    """The quiz grader on the frozen graded answers; writes eval/results/grading-test.json."""
+    from bot.grading import Grader, key_points_of, needed_points
+
+    grader, records = Grader(embedder), []
+    for line in GRADING_TEST.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            points = key_points_of(row["reference"])
+            grade = grader.grade_text(row["question"], points, row["reference"], row["answer"],
+                                      needed_points(row["question"], points))
+            records.append({**row, "verdict": grade.verdict, "sure": grade.sure, "hit": grade.hit,
+                            "missed": grade.missed, "wrong_figures": grade.wrong_figures})
+    summary = grading_summary(records)
+    (RESULTS / "grading-test.json").write_text(json.dumps({"summary": summary, "records": records},
+                                                          ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return summary
+
+
+def grading_summary(records: list[dict]) -> dict:
+    def share(items):
+        return round(sum(r["verdict"] == r["expected"] for r in items) / len(items), 3) if items else None
+
+    sure = [r for r in records if r.get("sure", True)]
+    return {"answers": len(records), "agreement": share(records),
+            "wrong_graded_correct": sum(r["expected"] == "wrong" and r["verdict"] == "correct" for r in records),
+            "correct_graded_wrong": sum(r["expected"] == "correct" and r["verdict"] == "wrong" for r in records),
+            "unsure": len(records) - len(sure), "agreement_when_sure": share(sure),
+            "confusion": {e: {v: sum(r["expected"] == e and r["verdict"] == v for r in records) for v in VERDICTS}
+                          for e in VERDICTS}}
+
+
+def grading_table(results: dict[str, dict]) -> str:
+    new, old = results["grading-test"], results.get("grading-test-previous")
+    head = "| on the frozen graded answers | this grader |" + (" previous grader |" if old else "")
+    lines = [f"The quiz grader on `eval/grading-test.jsonl` ({new['answers']} trainee answers graded by people, "
+             "never used for fitting), from `eval/results/grading-test.json`"
+             + (" and `eval/results/grading-test-previous.json`" if old else "") + ":", "",
+             head, "| --- | --- |" + (" --- |" if old else "")]
+    for label, key in (("agrees with the people's verdict", "agreement"),
+                       ("wrong answers graded correct", "wrong_graded_correct"),
+                       ("correct answers graded wrong", "correct_graded_wrong"),
+                       ("answers it marks unsure (the trainee checks the points)", "unsure"),
+                       ("agreement on the answers it is sure of", "agreement_when_sure")):
+        lines.append(f"| {label} | {new[key]} |" + (f" {old.get(key, '')} |" if old else ""))
+    lines += ["", "Verdicts (rows: people; columns: this grader):", "",
+              "| | " + " | ".join(VERDICTS) + " |", "| --- |" + " --- |" * len(VERDICTS)]
+    lines += [f"| {e} | " + " | ".join(str(new["confusion"][e][v]) for v in VERDICTS) + " |" for e in VERDICTS]
+    return "\n".join(lines)
+
+
+def load_grading() -> dict[str, dict]:
+    out = {}
+    for name in ("grading-test", "grading-test-previous"):
+        path = RESULTS / f"{name}.json"
+        if path.exists():
+            out[name] = json.loads(path.read_text(encoding="utf-8"))["summary"]
+    return out
+
+
 def load_results() -> dict[str, dict]:
     return {n: json.loads((RESULTS / f"{n}.json").read_text(encoding="utf-8"))["summary"]
             for n in ("test", "test-old-gate")}
 
 
-def write_between_markers(path: Path, text: str) -> None:
+def write_between_markers(path: Path, text: str, markers: tuple[str, str] = (START, END)) -> None:
+    start, end = markers
     content = path.read_text(encoding="utf-8")
-    block = f"{START}\n{text}\n{END}"
-    if START in content:
-        content = re.sub(f"{re.escape(START)}.*?{re.escape(END)}", lambda _m: block, content, flags=re.S)
+    block = f"{start}\n{text}\n{end}"
+    if start in content:
+        content = re.sub(f"{re.escape(start)}.*?{re.escape(end)}", lambda _m: block, content, flags=re.S)
     else:
         content = content.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(content, encoding="utf-8")
@@ -135,11 +201,14 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         if args.store:
             settings = replace(settings, store_dir=args.store)
-        results = run(open_service(settings))
-    text = table(results)
+        service = open_service(settings)
+        results = run(service)
+        run_grading(service.kb.embedder)
+    text, grading = table(results), grading_table(load_grading())
     for path in (ROOT / "README.md", ROOT / "bench" / "results.md"):
         write_between_markers(path, text)
-    print(text)
+        write_between_markers(path, grading, GRADING_MARKERS)
+    print(text, grading, sep="\n\n")
     return 0
 
 

@@ -43,7 +43,8 @@ def cmd_quiz(args) -> int:
     from ingest.kb import KnowledgeBase
 
     from .progress import Progress
-    from .quiz import KINDS, KIND_NAMES, Grader, QuizService, key_points_of, needed_points
+    from .grading import Grader, key_points_of, needed_points
+    from .quiz import KINDS, KIND_NAMES, QuizService
     from .retrieval import Retriever
 
     settings = _settings(args)
@@ -58,7 +59,8 @@ def cmd_quiz(args) -> int:
             grade = grader.grade_text(row["question"], points, row["reference"], row["answer"],
                                       needed_points(row["question"], points))
             print(json.dumps({**row, "verdict": grade.verdict, "score": grade.score, "hit": grade.hit,
-                              "missed": grade.missed, "similarity": grade.similarity}, ensure_ascii=False))
+                              "missed": grade.missed, "wrong_figures": grade.wrong_figures, "sure": grade.sure,
+                              "similarity": grade.similarity}, ensure_ascii=False))
         return 0
     service = QuizService(Retriever(kb), Progress(settings.app_db), None, seed=args.seed)
     items = service.items()
@@ -114,8 +116,14 @@ def cmd_log(args) -> int:
 
 
 def format_feedback(feedback) -> str:
+    from .views import UNSURE
+
     grade, item = feedback.grade, feedback.item
     lines = [feedback.summary()] + ([feedback.superseded] if feedback.superseded else [])
+    if grade.wrong_figures:
+        lines.append("数字与原文不符：" + "、".join(grade.wrong_figures))
+    if not grade.sure:
+        lines.append(UNSURE)
     if grade.hit and item.kind in ("enumeration", "short"):
         lines.append("答到的要点：" + "；".join(grade.hit))
     if grade.missed and item.kind in ("enumeration", "short"):

@@ -31,7 +31,8 @@ from .admin import AccessDenied, AdminGate, save_uploads  # noqa: E402
 from .conversations import Conversations, valid_browser  # noqa: E402
 from .progress import Progress  # noqa: E402
 from .questionlog import QuestionLog  # noqa: E402
-from .quiz import KIND_NAMES, KINDS, Grader, QuizService  # noqa: E402
+from .grading import Grader  # noqa: E402
+from .quiz import KIND_NAMES, KINDS, QuizService  # noqa: E402
 from .records import Answer  # noqa: E402
 from .service import Service, open_service  # noqa: E402
 
@@ -353,7 +354,8 @@ class QuizHandlers:
         """Grade an answer; returns the verdict, key points hit and missed, reference and passage."""
         feedback = self.quiz.submit(_trainee(trainee), item_id, answer)
         return {"verdict": feedback.grade.verdict, "score": feedback.grade.score, "hit": feedback.grade.hit,
-                "missed": feedback.grade.missed, "reference": feedback.item.answer,
+                "missed": feedback.grade.missed, "wrong_figures": feedback.grade.wrong_figures,
+                "sure": feedback.grade.sure, "reference": feedback.item.answer,
                 "passage": feedback.item.passage, "source": feedback.item.source, "box": feedback.box,
                 "superseded": feedback.superseded,
                 "progress": self.quiz.progress.scores(_trainee(trainee))}

@@ -1,4 +1,4 @@
-"""python -m bot.calibrate DEV.jsonl [MORE.jsonl …] [--store DIR]
+"""python -m bot.calibrate DEV.jsonl [MORE.jsonl …] [--store DIR] [--grading GRADED.jsonl …]
 
 Fits every number of the answer layer on dev questions and writes bot/calibration.json:
 1. the fusion weights per language (dense passage / dense sentence / BM25), by retrieval MRR;
@@ -8,7 +8,10 @@ Fits every number of the answer layer on dev questions and writes bot/calibratio
 3. the relevance model (bot/relevance.py): a logistic regression over its features, and its
    threshold, chosen on out-of-fold probabilities (5-fold cross-validation, repeated) so that it is
    judged on questions it was not fitted on.
-Never pass the test split: its numbers are only reported (python -m bot.eval eval/test.jsonl).
+4. with --grading, the quiz grader's thresholds (bot/grading.py) on graded trainee answers, by
+   agreement with the people's verdicts, a wrong answer graded correct costing five agreements.
+Never pass the test splits: their numbers are only reported (python -m bot.eval eval/test.jsonl;
+eval/grading-test.jsonl through bench/evaluation.py).
 """
 from __future__ import annotations
 
@@ -44,6 +47,10 @@ FALSE_REFUSAL_COST = 4.0
 # Out-of-fold probabilities from one split of ~250 questions move the threshold by chance; the
 # threshold is chosen on the mean error rates over repeated splits.
 REPEATS = 10
+GRADER_GRID = {"overlap": [0.25, 0.3, 0.4, 0.5, 0.6], "similarity": [0.92, 0.94, 0.96, 0.98, 1.01],
+               "english_similarity": [0.80, 0.82, 0.84, 0.86, 0.88]}
+# A wrong answer graded correct teaches a trainee a wrong fact: it costs five agreements.
+WRONG_AS_CORRECT_COST = 5
 
 
 class Workbench:
@@ -165,12 +172,44 @@ def _out_of_fold(rows: list[dict], labels: list[int], seed: int) -> np.ndarray:
     return oof
 
 
+def fit_grader(embedder, rows: list[dict]) -> dict:
+    from .grading import Grader, key_points_of, needed_points
+
+    vectors: dict[tuple, np.ndarray] = {}
+
+    class Memo:   # each answer's vectors once, for the whole grid
+        @staticmethod
+        def passages(texts):
+            key = tuple(texts)
+            if key not in vectors:
+                vectors[key] = embedder.passages(list(texts))
+            return vectors[key]
+
+    scores = []
+    for values in itertools.product(*GRADER_GRID.values()):
+        grader = Grader(Memo(), **dict(zip(GRADER_GRID, values)))
+        agree = wrong_as_correct = 0
+        for row in rows:
+            points = key_points_of(row["reference"])
+            verdict = grader.grade_text(row["question"], points, row["reference"], row["answer"],
+                                        needed_points(row["question"], points)).verdict
+            agree += verdict == row["expected"]
+            wrong_as_correct += row["expected"] == "wrong" and verdict == "correct"
+        scores.append((agree - WRONG_AS_CORRECT_COST * wrong_as_correct, agree, wrong_as_correct, values))
+    best = max(scores, key=lambda s: s[0])
+    log.warning("grader: agrees on %d of %d graded answers, %d wrong answers graded correct, with %s",
+                best[1], len(rows), best[2], dict(zip(GRADER_GRID, best[3])))
+    return {**dict(zip(GRADER_GRID, best[3])), "agreement": round(best[1] / len(rows), 3),
+            "wrong_as_correct": best[2], "answers": len(rows)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.calibrate", description=__doc__.splitlines()[0])
     parser.add_argument("files", type=Path, nargs="+")
     parser.add_argument("--store", type=Path)
+    parser.add_argument("--grading", type=Path, nargs="+", default=[], help="graded answers for the quiz grader")
     args = parser.parse_args(argv)
-    if any(f.name.startswith("test") for f in args.files):
+    if any(f.stem.startswith("test") or f.stem.endswith("-test") for f in [*args.files, *args.grading]):
         raise SystemExit("error: the test split is never used for fitting; pass dev files only")
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
 
@@ -187,8 +226,13 @@ def main(argv: list[str] | None = None) -> int:
     retrievals = bench.retrievals()
     composer = fit_composer(bench, retrievals)
     model = fit_relevance(bench, retrievals)
+    grader = calibration_module.calibration().get("grader", {})
+    if args.grading:
+        rows = [json.loads(line) for f in args.grading for line in f.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+        grader = {**fit_grader(bench.service.kb.embedder, rows), "fitted_on": [str(f) for f in args.grading]}
     out = {"fitted_on": [str(f) for f in args.files], "questions": len(questions),
-           "fusion": fusion, "composer": composer, "relevance": model}
+           "fusion": fusion, "composer": composer, "relevance": model, "grader": grader}
     calibration_module.FILE.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {calibration_module.FILE}")
     return 0

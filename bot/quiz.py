@@ -16,15 +16,15 @@ import hashlib
 import random
 import re
 import threading
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
 from ingest.numerals import from_chinese, to_chinese
 from ingest.records import Chunk, category_of
 
+from .grading import Grade, Grader, clauses
 from .records import QuizItem
-from .text import content_words, is_english, is_function_word, rarity, split_sentences, tokens
+from .text import content_words, is_function_word, rarity, split_sentences
 
 KINDS = ("enumeration", "blank", "choice", "short")
 KIND_NAMES = {"enumeration": "列举", "blank": "填空", "choice": "选择", "short": "简答"}
@@ -140,21 +140,16 @@ def short_candidates(chunk: Chunk) -> list[QuizItem]:
     for m in _DEFINITION.finditer(chunk.text):
         term = m.group("term")
         items.append(_make("short", chunk, f"{_where(chunk)}所称“{term}”是指什么？", m.group("meaning"),
-                           key_points=_clauses(m.group("meaning"))))
+                           key_points=clauses(m.group("meaning"))))
     for m in _CLARIFIES.finditer(chunk.text):
         subject = m.group("subject").strip("，")
         items.append(_make("short", chunk, f"“{subject.strip('“”')}”明确了什么？", m.group("what"),
-                           key_points=_clauses(m.group("what"))))
+                           key_points=clauses(m.group("what"))))
     for m in _SYSTEM.finditer(chunk.text):
         subject = re.sub(r"^第[一二三四五六七八九十百零]+条\s*", "", m.group("subject"))
         if len(subject) >= 2:
             items.append(_make("short", chunk, f"{_where(chunk)}规定，{subject}实行什么制度？", m.group("what")))
     return items
-
-
-def _clauses(text: str) -> list[str]:
-    parts = [p.strip() for p in re.split(r"[，；、]", text) if len(p.strip()) >= 4]
-    return parts[:6] or [text]
 
 
 def choice_candidates(chunk: Chunk, neighbours: list[Chunk], corpus: str, rng: random.Random) -> list[QuizItem]:
@@ -242,109 +237,6 @@ def generate(chunks: list[Chunk], seed: int = 7, kinds=KINDS) -> tuple[list[Quiz
                 items.append(item)
     rng.shuffle(items)
     return items, report
-
-
-# --- grading ----------------------------------------------------------------------
-
-def normalize(text: str) -> str:
-    """Full/half width, spaces, 〇/零 and Chinese/Arabic numerals that mean the same."""
-    text = unicodedata.normalize("NFKC", text or "").strip().lower()
-    text = re.sub(r"[\s“”\"'。．.，,；;：:、]", "", text)
-    text = text.replace("〇", "零")
-    return re.sub(r"[零一二两三四五六七八九十百千万]+", lambda m: str(from_chinese(m.group(0)) or m.group(0)), text)
-
-
-@dataclass
-class Grade:
-    verdict: str                 # correct | partial | wrong
-    score: float
-    hit: list[str]
-    missed: list[str]
-    similarity: float | None = None
-
-
-def grade_exact(item: QuizItem, answer: str) -> Grade:
-    given = answer.strip()
-    if item.kind == "choice" and re.fullmatch(r"[A-Da-d]", given):
-        given = item.options["ABCD".index(given.upper())]
-    ok = normalize(given) == normalize(item.answer)
-    return Grade("correct" if ok else "wrong", 1.0 if ok else 0.0, [item.answer] if ok else [],
-                 [] if ok else [item.answer])
-
-
-class Grader:
-    """Free-text grading by key points, combined with semantic similarity from the same embedder.
-
-    A Chinese answer hits a key point when it shares at least `overlap` of the point's
-    character bigrams (numerals normalised) and every figure the point states; e5 scores
-    any two Chinese safety phrases alike (0.89–0.93 for wrong answers), so similarity alone
-    cannot grade them. An English answer cannot share characters, so there each piece of the
-    answer is compared with each point across languages (`english_similarity`). Calibrated
-    on eval/grading.jsonl (README).
-    """
-
-    def __init__(self, embedder, overlap: float = 0.4, english_similarity: float = 0.85):
-        self.embedder = embedder
-        self.overlap = overlap
-        self.english_similarity = english_similarity
-
-    def grade(self, item: QuizItem, answer: str) -> Grade:
-        if item.kind in ("blank", "choice"):
-            return grade_exact(item, answer)
-        return self.grade_text(item.question, item.key_points, item.answer, answer, needed_points(item.question,
-                                                                                                  item.key_points))
-
-    def grade_text(self, question: str, points: list[str], reference: str, answer: str,
-                   needed: int | None = None) -> Grade:
-        answer = (answer or "").strip()
-        needed = min(needed or len(points), len(points))
-        if not answer:
-            return Grade("wrong", 0.0, [], list(points), 0.0)
-        english = is_english(answer)
-        pieces = [p for p in re.split(r"[。；;，,、\n]|\band\b|\d+[.、)]", answer) if p.strip()] or [answer]
-        vectors = self.embedder.passages(points + pieces + [answer, reference])
-        point_v, piece_v = vectors[:len(points)], vectors[len(points):len(points) + len(pieces)]
-        similarity = float(vectors[-2] @ vectors[-1])
-        hit, missed = [], []
-        for point, pv in zip(points, point_v):
-            if english:
-                ok = float((piece_v @ pv).max()) >= self.english_similarity
-            else:
-                others = [p for p in points if p != point]
-                ok = (_bigram_overlap(point, answer, others) >= self.overlap
-                      and _figures(point) <= _figures(answer))
-            (hit if ok else missed).append(point)
-        coverage = min(len(hit) / max(needed, 1), 1.0)
-        verdict = "correct" if coverage >= 1.0 else "partial" if hit else "wrong"
-        score = round(0.8 * coverage + 0.2 * max(0.0, min(1.0, (similarity - 0.85) / 0.15)), 3)
-        return Grade(verdict, score, hit, missed, round(similarity, 4))
-
-
-def needed_points(question: str, points: list[str]) -> int:
-    """「列出任意四项」 asks for four; otherwise every point."""
-    m = re.search(r"列出任意([一二三四五六七八九十\d]+)项", question)
-    return (from_chinese(m.group(1)) or len(points)) if m else len(points)
-
-
-def _bigram_overlap(point: str, answer: str, others: list[str]) -> float:
-    """Share of the point's own bigrams in the answer; bigrams every point has (管安全 in each
-    of the three musts) say nothing about which point was made."""
-    wanted = set(tokens(normalize(point)))
-    if others:
-        shared = set.intersection(*(set(tokens(normalize(o))) for o in others))
-        wanted = (wanted - shared) or wanted
-    return len(wanted & set(tokens(normalize(answer)))) / len(wanted) if wanted else 0.0
-
-
-def _figures(text: str) -> set[str]:
-    return set(re.findall(r"\d+(?:\.\d+)?", normalize(text)))
-
-
-def key_points_of(reference: str) -> list[str]:
-    """The points a free answer must make: a list's items, else the reference's clauses."""
-    if "；" in reference or "\n" in reference:
-        return [p.strip() for p in re.split(r"[；\n]", reference) if p.strip()]
-    return _clauses(reference)
 
 
 # --- a trainee's session ----------------------------------------------------------

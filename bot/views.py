@@ -160,12 +160,19 @@ def quiz_question_html(item) -> str:
             f"<br><small>出处：《{escape(item.title)}》{escape(item.section)}</small></div>")
 
 
+UNSURE = "评分不太确定：请对照下面的要点和出处自评。"
+
+
 def feedback_html(feedback) -> str:
     grade, item = feedback.grade, feedback.item
     word, css = VERDICT[grade.verdict]
     rows = [f"<div class='kb-verdict {css}'>{word}</div>"]
     if feedback.superseded:
         rows.append(f"<div class='kb-notice kb-quiz-superseded'>{escape(feedback.superseded)}</div>")
+    if grade.wrong_figures:
+        rows.append("<div>数字与原文不符：" + "、".join(escape(f) for f in grade.wrong_figures) + "</div>")
+    if not grade.sure:
+        rows.append(f"<div class='kb-notice'>{UNSURE}</div>")
     if item.kind in ("enumeration", "short"):
         if grade.hit:
             rows.append("<div>答到的要点：" + "；".join(escape(p) for p in grade.hit) + "</div>")

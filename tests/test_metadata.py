@@ -71,7 +71,8 @@ def test_editing_metadata_re_describes_without_embedding_and_a_broken_file_keeps
 
 def test_a_quiz_item_from_a_superseded_provision_says_what_applies_now(service, tmp_path):
     from bot.progress import Progress
-    from bot.quiz import QuizService, Grader
+    from bot.grading import Grader
+    from bot.quiz import QuizService
 
     quiz = QuizService(service.retriever, Progress(tmp_path / "app.sqlite3"), Grader(service.kb.embedder))
     snap = service.retriever.snapshot()

@@ -1,0 +1,196 @@
+"""Grading a trainee's answer: exact for blanks and choices, by key points for free answers.
+
+A free answer is graded point by point. A point is made when the answer says it (enough of the
+point's own character bigrams, or a piece of the answer close to it in meaning by the multilingual
+embedder, which also covers English answers) and states every figure of the point, whatever form it
+is written in (二十四小时 = 24小时 = 一天, 百分之六十 = 60%, 一亿元 = 1亿元). A figure stated for the wrong
+thing is an error, not an omission: when the answer gives a figure to something the reference
+counts (死亡, 罚款, 小时) and the reference gives that thing other figures, the answer is wrong even if
+its other points are right (two figures swapped between their nouns). The thresholds are fitted on
+graded dev answers (`python -m bot.calibrate`); the grader reports on a frozen test set of answers
+graded by people (bench/evaluation.py).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from ingest.numerals import from_chinese
+
+from .calibration import calibration
+from .records import QuizItem
+from .text import figures, is_english, tokens
+
+DEFAULTS = {"overlap": 0.4, "similarity": 0.93, "english_similarity": 0.85}
+# Units of time as hours, so a deadline means the same in any of them (24小时 = 一天 = 24 hours).
+_HOURS = {"分钟": 1 / 60, "小时": 1, "天": 24, "日": 24, "周": 168, "星期": 168, "月": 730, "年": 8760,
+          "minute": 1 / 60, "hour": 1, "day": 24, "week": 168, "month": 730, "year": 8760}
+_UNIT = re.compile(r"\s*(?:多|余)?\s*个?\s*(分钟|小时|星期|天|日|周|月|年|minute|hour|day|week|month|year)", re.I)
+_ENGLISH_SCALE = re.compile(r"\s*(thousand|million|billion)\b", re.I)
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+_ENGLISH_NUMBERS = {w: str(n) for n, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+_ENGLISH_NUMBERS.update({"fifteen": "15", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50",
+                         "sixty": "60", "hundred": "100"})
+_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
+# 「3–5万元」, 「三到五万」: the first figure of a range shares the second's 万 or 亿
+_RANGE = re.compile(rf"([\d.]+|[零〇一二两三四五六七八九十百千]+)\s*([-–—~～到至])\s*([\d.]+|[{_NUMERALS}]+?)\s*([万亿])")
+# A figure with its unit, left out of the words compared (「2小时」 and 「120分钟」 say the same)
+_FIGURE_WORDS = re.compile(rf"(?:[\d.]+|[{_NUMERALS}]+)\s*(?:多|余)?\s*个?\s*(?:{'|'.join(sorted(_HOURS, key=len, reverse=True))}"
+                           rf"|万元|亿元|元|人|名|次|倍|册|起|件|项|%|％)?", re.I)
+
+
+def normalize(text: str) -> str:
+    """Full/half width, spaces, 〇/零 and Chinese/Arabic numerals that mean the same."""
+    text = unicodedata.normalize("NFKC", text or "").strip().lower()
+    text = re.sub(r"[\s“”\"'。．.，,；;：:、]", "", text)
+    text = text.replace("〇", "零")
+    return re.sub(r"[零一二两三四五六七八九十百千万]+", lambda m: str(from_chinese(m.group(0)) or m.group(0)), text)
+
+
+@dataclass
+class Grade:
+    verdict: str                 # correct | partial | wrong
+    score: float
+    hit: list[str]
+    missed: list[str]
+    similarity: float | None = None
+    wrong_figures: list[str] = field(default_factory=list)   # 「50（死亡）」: a figure given to the wrong thing
+    sure: bool = True            # False: near a threshold; the page asks the trainee to check the points
+
+
+def grade_exact(item: QuizItem, answer: str) -> Grade:
+    given = answer.strip()
+    if item.kind == "choice" and re.fullmatch(r"[A-Da-d]", given):
+        given = item.options["ABCD".index(given.upper())]
+    ok = normalize(given) == normalize(item.answer)
+    return Grade("correct" if ok else "wrong", 1.0 if ok else 0.0, [item.answer] if ok else [],
+                 [] if ok else [item.answer])
+
+
+def needed_points(question: str, points: list[str]) -> int:
+    """「列出任意四项」 asks for four; otherwise every point."""
+    m = re.search(r"(?:任意|任选|其中)([一二三四五六七八九十\d]+)(?:项|点|条|个)", question)
+    return (from_chinese(m.group(1)) or len(points)) if m else len(points)
+
+
+def key_points_of(reference: str) -> list[str]:
+    """The points a free answer must make: a list's items, else the reference's clauses."""
+    if "；" in reference or "\n" in reference:
+        return [p.strip() for p in re.split(r"[；\n]", reference) if p.strip()]
+    return clauses(reference)
+
+
+def clauses(text: str) -> list[str]:
+    parts = [p.strip() for p in re.split(r"[，；、]", text) if len(p.strip()) >= 4]
+    return parts[:6] or [text]
+
+
+def quantities(text: str) -> set[float]:
+    """Every figure's value in a common unit: hours for time, 元 for money, a share for a percentage;
+    「百分之四十」 and 「40%」 both give 40, 「二十四小时」, 「一天」 and "1 day" 24."""
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"\b[a-z]+\b", lambda m: _ENGLISH_NUMBERS.get(m.group(0).lower(), m.group(0)), text, flags=re.I)
+    text = _RANGE.sub(lambda m: f"{m.group(1)}{m.group(4)}{m.group(2)}{m.group(3)}{m.group(4)}", text)
+    out = set()
+    for value, after in figures(text):
+        if scale := _ENGLISH_SCALE.match(after):
+            value *= _SCALES[scale.group(1).lower()]
+        if unit := _UNIT.match(after):
+            value *= _HOURS[unit.group(1).lower()]
+        out.add(round(value, 6))
+    return out
+
+
+def words(text: str) -> set[str]:
+    """The text's bigrams and Latin words with its figures left out (they are compared as values):
+    「5万余册」 and 「五万多册」 say the same words."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return set(tokens(_FIGURE_WORDS.sub(" ", re.sub(r"[\s“”\"'。．.，,；;：:、]", " ", text))))
+
+
+class Grader:
+    def __init__(self, embedder, **thresholds):
+        self.embedder = embedder
+        self.thresholds = {**DEFAULTS, **calibration().get("grader", {}), **thresholds}
+
+    def grade(self, item: QuizItem, answer: str) -> Grade:
+        if item.kind in ("blank", "choice"):
+            return grade_exact(item, answer)
+        return self.grade_text(item.question, item.key_points, item.answer, answer,
+                               needed_points(item.question, item.key_points))
+
+    def grade_text(self, question: str, points: list[str], reference: str, answer: str,
+                   needed: int | None = None) -> Grade:
+        answer = (answer or "").strip()
+        needed = min(needed or len(points), len(points))
+        if not answer:
+            return Grade("wrong", 0.0, [], list(points), 0.0)
+        t = self.thresholds
+        english = is_english(answer)
+        pieces = pieces_of(answer)
+        vectors = self.embedder.passages(points + pieces + [answer, reference])
+        point_v, piece_v = vectors[:len(points)], vectors[len(points):len(points) + len(pieces)]
+        similarity = float(vectors[-2] @ vectors[-1])
+        stated, said_words = quantities(answer), words(answer)
+        # What the question already says need not be said again: 「两个小时」 answers 「每级上报的时间不得超过多长？」.
+        given = words(question)
+        hit, missed, margins = [], [], []
+        for point, pv in zip(points, point_v):
+            others = [words(p) for p in points if p != point]
+            own = words(point) - given - (set.intersection(*others) if others else set())
+            closest = float((piece_v @ pv).max())
+            if english:
+                said, margin = closest >= t["english_similarity"], closest - t["english_similarity"]
+            elif not own:
+                said, margin = True, 1.0     # the point restates the question (and its figures, checked below)
+            else:
+                overlap = len(own & said_words) / len(own)
+                said = overlap >= t["overlap"] or closest >= t["similarity"]
+                margin = max(overlap - t["overlap"], closest - t["similarity"])
+            said = said and quantities(point) <= stated
+            margins.append(abs(margin))
+            (hit if said else missed).append(point)
+        wrong = [] if english else misplaced_figures(answer, reference)
+        coverage = min(len(hit) / max(needed, 1), 1.0)
+        verdict = "wrong" if wrong else "correct" if coverage >= 1.0 else "partial" if hit else "wrong"
+        score = 0.0 if wrong else round(0.8 * coverage + 0.2 * max(0.0, min(1.0, (similarity - 0.85) / 0.15)), 3)
+        sure = not margins or min(margins) >= t.get("unsure_margin", 0.02) or bool(wrong)
+        return Grade(verdict, score, hit, missed, round(similarity, 4), wrong, sure)
+
+
+def _figure_clauses(text: str) -> list[tuple[set[float], set[str]]]:
+    """(figures, words) of each clause of `text` that states a figure, with the words of the clauses
+    before it in its sentence that state none (its subject: 「特别重大事故，30日内做出批复」)."""
+    out, subject = [], set()
+    for clause, end in re.findall(r"([^，,；;。\n]*)([，,；;。\n]?)", text):
+        if values := quantities(clause):
+            out.append((values, words(clause) | subject))
+            subject = set()
+        else:
+            subject |= words(clause)
+        if end in ("；", ";", "。", "\n"):
+            subject = set()
+    return out
+
+
+def misplaced_figures(answer: str, reference: str) -> list[str]:
+    """Figures the answer states about something the reference gives other figures to: each
+    clause of the answer is matched to the reference clause it shares most words with, and its
+    figures must be that clause's (「专题研究8次」 against 「11次专题研究…；8次召开全区…会议」)."""
+    known = _figure_clauses(reference)
+    wrong = []
+    for values, said in _figure_clauses(answer):
+        shared = [(len(said & words_r), values_r) for values_r, words_r in known]
+        best = max((n for n, _ in shared), default=0)
+        if best == 0:
+            continue   # about nothing the reference counts: extra detail, not an error
+        allowed = set().union(*(v for n, v in shared if n == best))
+        wrong += [f"{v:g}" for v in sorted(values - allowed)]
+    return wrong
+
+
+def pieces_of(answer: str) -> list[str]:
+    """The answer cut at punctuation, "and" and item numbers: each piece can make one point."""
+    return [p for p in re.split(r"[。；;，,、\n]|\band\b|\d+[.、)]", answer) if p.strip()] or [answer]
