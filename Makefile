@@ -33,7 +33,7 @@ bench: setup
 	$(BIN)/python -m bench
 
 calibrate: setup
-	$(BIN)/python -m bot.calibrate eval/dev.jsonl eval/legacy.jsonl
+	$(BIN)/python -m bot.calibrate eval/dev.jsonl eval/legacy.jsonl --grading eval/grading.jsonl eval/grading-dev.jsonl
 
 # the README's pictures, taken by the browser tests in headless Chromium
 screenshots: setup

@@ -1,9 +1,10 @@
 """Grading a trainee's answer: exact for blanks and choices, by key points for free answers.
 
 A free answer is graded point by point. A point is made when the answer says it (enough of the
-point's own character bigrams, or a piece of the answer close to it in meaning by the multilingual
-embedder, which also covers English answers) and states every figure of the point, whatever form it
-is written in (二十四小时 = 24小时 = 一天, 百分之六十 = 60%, 一亿元 = 1亿元). A figure stated for the wrong
+point's own character bigrams; for a point that states figures, those figures; a piece of the answer
+close to it in meaning by the multilingual embedder, which is what grades English answers) and states
+every figure of the point, whatever form it is written in (二十四小时 = 24小时 = 一天, 百分之六十 = 60%,
+一亿元 = 1亿元). A figure stated for the wrong
 thing is an error, not an omission: when the answer gives a figure to something the reference
 counts (死亡, 罚款, 小时) and the reference gives that thing other figures, the answer is wrong even if
 its other points are right (two figures swapped between their nouns). The thresholds are fitted on
@@ -149,7 +150,9 @@ class Grader:
                 overlap = len(own & said_words) / len(own)
                 said = overlap >= t["overlap"] or closest >= t["similarity"]
                 margin = max(overlap - t["overlap"], closest - t["similarity"])
-            said = said and quantities(point) <= stated
+            figures_of_point = quantities(point)
+            # a point that states figures is made by them (a fine, a deadline): the words around may differ
+            said = (said or bool(figures_of_point)) and figures_of_point <= stated
             margins.append(abs(margin))
             (hit if said else missed).append(point)
         wrong = [] if english else misplaced_figures(answer, reference)

@@ -53,7 +53,7 @@ def test_an_answer_need_not_repeat_the_question(embedder):
 def test_grading_agrees_with_people_on_the_dev_answers(embedder):
     rows, verdicts = grade_rows(Grader(embedder), "grading-dev.jsonl")
     agree = sum(v == r["expected"] for r, v in zip(rows, verdicts)) / len(rows)
-    assert agree >= 0.80   # 0.82 when fitted (bot/calibration.json); the issue asks 0.85
+    assert agree >= 0.85   # 0.90 when fitted (bot/calibration.json)
 
 
 def test_grading_on_the_frozen_test_answers(embedder):
