@@ -362,7 +362,7 @@ class QuizHandlers:
 
     def ui_next(self, trainee, scope, kinds, review):
         item = self.quiz.pick(_trainee(trainee), scope or "all", tuple(kinds or KINDS), review)
-        is_choice = item is not None and item.kind == "choice"
+        is_choice = item is not None and item.kind in ("choice", "judge")
         options = [f"{letter}. {o}" for letter, o in zip("ABCD", item.options)] if is_choice else []
         return (views.quiz_question_html(item), item.id if item else "",
                 gr.update(choices=options, value=None, visible=is_choice),

@@ -61,10 +61,17 @@ class Grade:
     sure: bool = True            # False: near a threshold; the page asks the trainee to check the points
 
 
+# How trainees answer true or false: 对 / 错, √ / ×, T / F, English.
+_TRUE_FALSE = {**dict.fromkeys("对 正确 是 √ ✓ ✔ t true yes y".split(), "正确"),
+               **dict.fromkeys("错 错误 不对 否 × ✗ ✘ x f false no n".split(), "错误")}
+
+
 def grade_exact(item: QuizItem, answer: str) -> Grade:
     given = answer.strip()
-    if item.kind == "choice" and re.fullmatch(r"[A-Da-d]", given):
+    if item.options and re.fullmatch(r"[A-Da-d]", given) and "ABCD".index(given.upper()) < len(item.options):
         given = item.options["ABCD".index(given.upper())]
+    if item.kind == "judge":
+        given = _TRUE_FALSE.get(given.strip("。.!！").lower(), given)
     ok = normalize(given) == normalize(item.answer)
     return Grade("correct" if ok else "wrong", 1.0 if ok else 0.0, [item.answer] if ok else [],
                  [] if ok else [item.answer])
@@ -117,7 +124,7 @@ class Grader:
         self.thresholds = {**DEFAULTS, **calibration().get("grader", {}), **thresholds}
 
     def grade(self, item: QuizItem, answer: str) -> Grade:
-        if item.kind in ("blank", "choice"):
+        if item.kind in ("blank", "choice", "judge"):
             return grade_exact(item, answer)
         return self.grade_text(item.question, item.key_points, item.answer, answer,
                                needed_points(item.question, item.key_points))

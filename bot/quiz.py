@@ -7,7 +7,8 @@ exactly one correct option (a wrong option substituted into the sentence must gi
 sentence that appears nowhere in the knowledge base).
 
 Kinds: enumeration (recall a list), blank (fill in a figure or term), choice (multiple
-choice, wrong options from neighbouring provisions or sibling list items) and short
+choice, wrong options from neighbouring provisions or sibling list items), judge (true or false:
+the provision's sentence, or the same sentence with one wrong option put in) and short
 (explain a provision: 「“管业务必须管安全”明确了什么？」).
 """
 from __future__ import annotations
@@ -26,8 +27,9 @@ from .grading import Grade, Grader, clauses
 from .records import QuizItem
 from .text import content_words, is_function_word, rarity, split_sentences
 
-KINDS = ("enumeration", "blank", "choice", "short")
-KIND_NAMES = {"enumeration": "列举", "blank": "填空", "choice": "选择", "short": "简答"}
+KINDS = ("enumeration", "blank", "choice", "judge", "short")
+KIND_NAMES = {"enumeration": "列举", "blank": "填空", "choice": "选择", "judge": "判断", "short": "简答"}
+TRUE, FALSE = "正确", "错误"
 # Sources keep their own punctuation (the interview's half-width , : ;), so patterns accept both widths.
 _ITEM_LINE = re.compile(r"^\s*[（(]([一二三四五六七八九十]{1,3})[）)]\s*")
 _LEAD = re.compile(r"(?P<lead>[^\n。；]*?(?:下列|以下)(?P<what>[\u4e00-\u9fff]{1,8}?)(?:之一)?)[：:]\s*$")
@@ -152,13 +154,16 @@ def short_candidates(chunk: Chunk) -> list[QuizItem]:
     return items
 
 
+_FIGURE_ANSWER = re.compile(r"[\d.]+|[一二两三四五六七八九十百千万]+")
+
+
 def choice_candidates(chunk: Chunk, neighbours: list[Chunk], corpus: str, rng: random.Random) -> list[QuizItem]:
     """Blank a figure or term and offer three wrong options taken from neighbouring provisions."""
     items = []
     for blank in blank_candidates(chunk, rng):
         answer = blank.answer
         sentence = blank.question.split("：", 1)[1]
-        kind = "figure" if re.fullmatch(r"[\d.]+|[一二两三四五六七八九十百千万]+", answer) else "term"
+        kind = "figure" if _FIGURE_ANSWER.fullmatch(answer) else "term"
         pool = []
         for other in neighbours:
             for s in split_sentences(other.text):
@@ -173,11 +178,39 @@ def choice_candidates(chunk: Chunk, neighbours: list[Chunk], corpus: str, rng: r
     return items
 
 
+def judge_candidates(chunk: Chunk, choices: list[QuizItem], rng: random.Random) -> list[QuizItem]:
+    """True or false (判断): a figure's sentence as the provision says it, or with a neighbouring
+    provision's figure put in (validated: a sentence the knowledge base nowhere says). Only figures:
+    a term swapped into a sentence mostly makes it ungrammatical, false at a glance."""
+    items = []
+    for choice in choices:
+        if not _FIGURE_ANSWER.fullmatch(choice.answer):
+            continue
+        sentence = choice.question.split("：", 1)[1]
+        truth = sentence.replace("____", choice.answer)
+        wrong = [o for o in choice.options if o != choice.answer]
+        statement = truth if not wrong or rng.random() < 0.5 else sentence.replace("____", rng.choice(wrong))
+        items.append(_make("judge", chunk, f"判断（{_where(chunk)}）：{statement}", TRUE if statement == truth else FALSE,
+                           options=[TRUE, FALSE], key_points=[truth]))
+    return items
+
+
 def _plausible(option: str, answer: str, kind: str) -> bool:
     """A wrong option must look like the right one: a figure for a figure, a term of the same length."""
     if _LABEL.match(option) or set(option) <= _PUNCT:
         return False
-    return abs(len(option) - len(answer)) <= 1 if kind == "term" else True
+    if kind == "term":
+        return abs(len(option) - len(answer)) <= 1
+    # a figure people could confuse with the right one: the same order of magnitude (2019年 is not 2年)
+    mine, theirs = _number(answer), _number(option)
+    return mine is not None and theirs is not None and 0.1 <= theirs / mine <= 10 if mine else False
+
+
+def _number(figure: str) -> float | None:
+    try:
+        return float(figure)
+    except ValueError:
+        return from_chinese(figure)
 
 
 # --- validation -------------------------------------------------------------------
@@ -196,6 +229,12 @@ def validate(item: QuizItem, corpus: str) -> str | None:
         truths = [o for o in item.options if sentence.replace("____", o) in corpus]
         if truths != [item.answer] or len(set(item.options)) != 4:
             return "not exactly one correct option"
+    if item.kind == "judge":
+        truth, statement = item.key_points[0], item.question.split("：", 1)[1]
+        if truth not in item.passage:
+            return "answer not in passage"
+        if (item.answer == FALSE) != (statement not in corpus):
+            return "a false statement the knowledge base says"
     if item.kind in ("enumeration", "short"):
         if not all(point in item.passage for point in item.key_points):
             return "key point not in passage"
@@ -222,8 +261,10 @@ def generate(chunks: list[Chunk], seed: int = 7, kinds=KINDS) -> tuple[list[Quiz
                 candidates += enumeration_candidates(chunk)
             if "blank" in kinds:
                 candidates += blank_candidates(chunk, rng)
-            if "choice" in kinds:
-                candidates += choice_candidates(chunk, neighbours, corpus, rng)
+            if "choice" in kinds or "judge" in kinds:
+                choices = choice_candidates(chunk, neighbours, corpus, rng)
+                candidates += choices if "choice" in kinds else []
+                candidates += judge_candidates(chunk, choices, rng) if "judge" in kinds else []
             if "short" in kinds:
                 candidates += short_candidates(chunk)
             for item in candidates:

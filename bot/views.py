@@ -150,7 +150,7 @@ def conversation_html(turns: list[Answer]) -> str:
 
 
 VERDICT = {"correct": ("✅ 正确", "kb-correct"), "partial": ("🟡 部分正确", "kb-partial"), "wrong": ("❌ 错误", "kb-wrong")}
-KIND_LABEL = {"enumeration": "列举题", "blank": "填空题", "choice": "选择题", "short": "简答题"}
+KIND_LABEL = {"enumeration": "列举题", "blank": "填空题", "choice": "选择题", "judge": "判断题", "short": "简答题"}
 
 
 def quiz_question_html(item) -> str:

@@ -101,7 +101,7 @@ def test_quiz_right_then_wrong_and_the_score_changes(page, service):
         answers.setdefault(item.question, set()).add(item.answer)
     page.get_by_role("tab", name="自测").click()
     page.fill("#trainee input, #trainee textarea", "浏览器学员")
-    for label in ("列举", "填空", "简答"):                         # choice questions only
+    for label in ("列举", "填空", "判断", "简答"):                 # choice questions only
         page.locator("#kinds").get_by_label(label).uncheck()
 
     def next_question():

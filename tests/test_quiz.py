@@ -13,7 +13,6 @@ from bot.quiz import KINDS, QuizService, generate
 from bot.records import QuizItem
 
 
-
 @pytest.fixture(scope="module")
 def generated(service):
     return generate(service.retriever.snapshot().chunks, seed=7)
@@ -51,6 +50,28 @@ def test_a_sample_of_questions_checks_out_against_its_source(service, generated)
             assert true == [item.answer]
         if item.kind in ("enumeration", "short"):
             assert all(p in item.passage for p in item.key_points)
+
+
+def test_true_or_false_statements_are_the_provision_or_a_plausible_figure_it_does_not_say(service, generated):
+    items, _ = generated
+    corpus = "\n".join(c.text for c in service.retriever.snapshot().chunks)
+    judged = [i for i in items if i.kind == "judge"]
+    assert {i.answer for i in judged} == {"正确", "错误"}
+    for item in judged:
+        statement, truth = item.question.split("：", 1)[1], item.key_points[0]
+        assert truth in item.passage and item.options == ["正确", "错误"]
+        assert (statement in corpus) == (item.answer == "正确")
+        if item.answer == "错误":   # one figure changed, to one of the same order of magnitude
+            changed = [(a, b) for a, b in zip(statement, truth) if a != b]
+            assert changed and len(statement) - len(truth) in (-2, -1, 0, 1, 2)
+
+
+@pytest.mark.parametrize("given,verdict", [("对", "correct"), ("√", "correct"), ("A", "correct"), ("True", "correct"),
+                                           ("错", "wrong"), ("×", "wrong"), ("B", "wrong")])
+def test_true_or_false_takes_the_usual_marks(given, verdict):
+    item = QuizItem("j", "judge", "判断：处二万元以下的罚款", ["正确", "错误"], "正确", "s", "", "处二万元以下的罚款",
+                    key_points=["处二万元以下的罚款"])
+    assert grade_exact(item, given).verdict == verdict
 
 
 def test_the_expected_questions_are_there(generated):
