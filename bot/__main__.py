@@ -1,4 +1,4 @@
-"""python -m bot ask|serve|quiz|log — the bot's command line."""
+"""python -m bot ask|serve|quiz|exam|log — the bot's command line."""
 from __future__ import annotations
 
 import argparse
@@ -65,9 +65,15 @@ def cmd_quiz(args) -> int:
     service = QuizService(Retriever(kb), Progress(settings.app_db), None, seed=args.seed)
     items = service.items()
     if args.export:
-        with open(args.export, "w", encoding="utf-8") as out:
-            for item in sorted(items.values(), key=lambda i: (i.source, i.kind, i.id)):
-                out.write(json.dumps(item.export(), ensure_ascii=False) + "\n")
+        ordered = sorted(items.values(), key=lambda i: (i.source, i.kind, i.id))
+        if args.export.lower().endswith(".csv"):
+            from .exam import items_csv
+
+            Path(args.export).write_text(items_csv(ordered), encoding="utf-8")
+        else:
+            with open(args.export, "w", encoding="utf-8") as out:
+                for item in ordered:
+                    out.write(json.dumps(item.export(), ensure_ascii=False) + "\n")
         print("\n".join(service.report.lines()), file=sys.stderr)
         print(f"{len(items)} questions written to {args.export}", file=sys.stderr)
         return 0
@@ -94,6 +100,64 @@ def cmd_quiz(args) -> int:
     scores = service.progress.scores(trainee)
     print(f"\n{trainee}：已答 {scores['answered']} 题，答对 {scores['correct']} 题，得分率 {scores['score']:.0%}")
     return 0
+
+
+def cmd_exam(args) -> int:
+    from ingest.kb import KnowledgeBase
+
+    from .exam import DEFAULT_COUNTS, Blueprint, BlueprintError, key_docx, paper_docx
+    from .grading import Grader
+    from .progress import Progress
+    from .quiz import KIND_NAMES, QuizService
+    from .retrieval import Retriever
+
+    settings = _settings(args)
+    kb = KnowledgeBase(settings, load_embedder=not (args.paper or args.key))
+    counts = dict(DEFAULT_COUNTS)
+    for part in filter(None, (args.counts or "").split(",")):
+        kind, _, n = part.partition("=")
+        counts[kind.strip()] = int(n)
+    blueprint = Blueprint(counts={k: n for k, n in counts.items() if n}, minutes=args.minutes,
+                          pass_share=args.pass_share, scope=args.scope)
+    service = QuizService(Retriever(kb), Progress(settings.app_db), None)   # the self-test's items
+    try:
+        paper = service.paper(blueprint, seed=args.seed)
+    except BlueprintError as exc:
+        print(f"error: {exc}; change --counts or --scope", file=sys.stderr)
+        return 2
+    if args.paper or args.key:
+        for path, render in ((args.paper, paper_docx), (args.key, key_docx)):
+            if path:
+                Path(path).write_bytes(render(paper))
+                print(f"wrote {path}", file=sys.stderr)
+        return 0
+    service.grader = Grader(kb.embedder)
+    trainee = args.trainee or input("姓名：").strip() or "trainee"
+    print(f"模拟考试：{len(paper.items)} 题，满分 {blueprint.total:g} 分，{blueprint.total * blueprint.pass_share:g} 分及格，"
+          f"限时 {blueprint.minutes} 分钟。交卷后统一评分；选择和判断可答字母。")
+    answers = {}
+    for n, item in enumerate(paper.items, 1):
+        print(f"\n{n}.【{KIND_NAMES[item.kind]}】{item.question}")
+        for letter, option in zip("ABCD", item.options):
+            print(f"  {letter}. {option}")
+        try:
+            answers[item.id] = input("> ")
+        except EOFError:
+            break
+    print(format_exam(service.hand_in(trainee, paper.id, answers)))
+    return 0
+
+
+def format_exam(result) -> str:
+    from .exam import basis
+
+    lines = [f"\n得分 {result.score:g} / {result.paper.blueprint.total:g}，{'及格' if result.passed else '不及格'}"
+             + ("（超时）" if result.overtime else "")]
+    for n, m in enumerate(result.marked, 1):
+        if m.earned < m.points:
+            lines.append(f"\n{n}. {m.item.question}\n你的答案：{m.answer or '（未答）'}　得分 {m.earned:g} / {m.points:g}"
+                         f"\n参考答案：{m.item.answer}\n{basis(m.item)}：{m.item.key_points[0] if m.item.kind == 'judge' else m.item.passage}")
+    return "\n".join(lines)
 
 
 def cmd_log(args) -> int:
@@ -147,15 +211,26 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--store", help="Chroma folder (KB_STORE_DIR)")
     serve.set_defaults(func=cmd_serve)
     quiz = sub.add_parser("quiz", help="self-test in the terminal, or export/grade questions")
-    quiz.add_argument("--export", metavar="FILE.jsonl", help="write every validated question")
+    quiz.add_argument("--export", metavar="FILE.jsonl", help="write every validated question (.csv for a spreadsheet)")
     quiz.add_argument("--grade", metavar="FILE.jsonl", help='grade lines {"question", "reference", "answer"}')
     quiz.add_argument("--trainee", help="your name (progress is kept per name)")
     quiz.add_argument("--scope", default="all", help="all, doc:FILE or sec:FILE|SECTION")
-    quiz.add_argument("--kinds", help="comma-separated: enumeration,blank,choice,short")
+    quiz.add_argument("--kinds", help="comma-separated: enumeration,blank,choice,judge,short")
     quiz.add_argument("--review", action="store_true", help="missed and due questions first")
     quiz.add_argument("--seed", type=int, default=7)
     quiz.add_argument("--store", help="Chroma folder (KB_STORE_DIR)")
     quiz.set_defaults(func=cmd_quiz)
+    exam = sub.add_parser("exam", help="a mock exam in the terminal, or print one as Word")
+    exam.add_argument("--trainee", help="your name (results are kept per name)")
+    exam.add_argument("--scope", default="all", help="all, cat:CATEGORY, doc:FILE or sec:FILE|SECTION")
+    exam.add_argument("--counts", help="questions per kind, e.g. choice=20,judge=10,blank=5,short=2")
+    exam.add_argument("--minutes", type=int, default=60)
+    exam.add_argument("--pass-share", type=float, default=0.8, help="share of the points that passes")
+    exam.add_argument("--paper", metavar="FILE.docx", help="write the question paper and exit")
+    exam.add_argument("--key", metavar="FILE.docx", help="write the answer key (with 依据) and exit")
+    exam.add_argument("--seed", type=int)
+    exam.add_argument("--store", help="Chroma folder (KB_STORE_DIR)")
+    exam.set_defaults(func=cmd_exam)
     questions = sub.add_parser("log", help="what users asked that was not answered (the question log)")
     questions.add_argument("--csv", metavar="FILE.csv", help="write unanswered and marked-wrong questions")
     questions.add_argument("--clear", action="store_true", help="delete every logged question")

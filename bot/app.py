@@ -3,7 +3,8 @@ management with the question log, self-test.
 
 A thin layer: every handler calls plain functions of bot/ and ingest/ and renders with
 bot/views.py. Named API endpoints (`/ask`, `/feedback`, `/question_log`, `/documents`, `/upload`,
-`/remove`, `/reindex`, `/quiz_next`, `/quiz_answer`) make the same actions usable from gradio_client.
+`/remove`, `/reindex`, `/quiz_next`, `/quiz_answer`, `/exam_paper`, `/exam_submit`) make the same actions
+usable from gradio_client.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from .admin import AccessDenied, AdminGate, save_uploads  # noqa: E402
 from .conversations import Conversations, valid_browser  # noqa: E402
 from .progress import Progress  # noqa: E402
 from .questionlog import QuestionLog  # noqa: E402
+from .exam import DEFAULT_COUNTS, Blueprint, BlueprintError  # noqa: E402
 from .grading import Grader  # noqa: E402
 from .quiz import KIND_NAMES, KINDS, QuizService  # noqa: E402
 from .records import Answer  # noqa: E402
@@ -360,6 +362,29 @@ class QuizHandlers:
                 "superseded": feedback.superseded,
                 "progress": self.quiz.progress.scores(_trainee(trainee))}
 
+    def exam_paper(self, scope: str = "all", counts: dict[str, int] | None = None, minutes: int = 60,
+                   pass_share: float = 0.8) -> dict:
+        """Draw a mock exam (default: 单选 25, 判断 10, 填空 10, 简答 2; 100 points, pass at 80); the
+        questions come without answers. Hand it in with /exam_submit."""
+        blueprint = Blueprint(counts=dict(counts or DEFAULT_COUNTS), minutes=minutes, pass_share=pass_share,
+                              scope=scope or "all")
+        try:
+            paper = self.quiz.paper(blueprint)
+        except BlueprintError as exc:
+            return {"error": str(exc)}
+        return {"paper": paper.id, "total": blueprint.total, "pass": blueprint.total * blueprint.pass_share,
+                "minutes": blueprint.minutes,
+                "questions": [{"id": i.id, "kind": i.kind, "question": i.question, "options": i.options}
+                              for i in paper.items]}
+
+    def exam_submit(self, trainee: str, paper: str, answers: dict[str, str]) -> dict:
+        """Hand in a mock exam: the score, pass or fail, and every answer marked with its reference,
+        依据 and passage. Kept in the trainee's results."""
+        try:
+            return self.quiz.hand_in(_trainee(trainee), paper, answers or {}).to_json()
+        except KeyError as exc:
+            return {"error": str(exc.args[0])}
+
     def ui_next(self, trainee, scope, kinds, review):
         item = self.quiz.pick(_trainee(trainee), scope or "all", tuple(kinds or KINDS), review)
         is_choice = item is not None and item.kind in ("choice", "judge")
@@ -548,6 +573,8 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
         gr.api(logs.report, api_name="question_log")
         gr.api(quiz.next_question, api_name="quiz_next")
         gr.api(quiz.answer, api_name="quiz_answer")
+        gr.api(quiz.exam_paper, api_name="exam_paper")
+        gr.api(quiz.exam_submit, api_name="exam_submit")
         gr.api(library.documents, api_name="documents")
         gr.api(library.remove_document, api_name="remove")
         gr.api(library.reindex_all, api_name="reindex")

@@ -1,4 +1,5 @@
-"""Trainee progress in SQLite next to the store: attempts, scores and Leitner boxes.
+"""Trainee progress in SQLite next to the store: attempts, scores, Leitner boxes, and mock-exam
+papers and results (kept in the shared database, so any app process can mark a paper another drew).
 
 Each item sits in a box from 1 to 5. A correct answer moves it up a box, a wrong one back
 to box 1, a partial one leaves it; an item is due again after 0, 1, 3, 7 or 14 days by box.
@@ -6,6 +7,7 @@ Review mode brings back box-1 items (the ones missed) first, then those due.
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -22,6 +24,13 @@ CREATE INDEX IF NOT EXISTS attempts_trainee ON attempts (trainee, answered_at);
 CREATE TABLE IF NOT EXISTS boxes (
     trainee TEXT NOT NULL, item_id TEXT NOT NULL, box INTEGER NOT NULL, due REAL NOT NULL,
     PRIMARY KEY (trainee, item_id));
+CREATE TABLE IF NOT EXISTS papers (
+    id TEXT PRIMARY KEY, blueprint TEXT NOT NULL, item_ids TEXT NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS exams (
+    id INTEGER PRIMARY KEY, trainee TEXT NOT NULL, paper_id TEXT NOT NULL, score REAL NOT NULL,
+    total REAL NOT NULL, passed INTEGER NOT NULL, seconds REAL NOT NULL, taken_at REAL NOT NULL,
+    details TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS exams_trainee ON exams (trainee, taken_at);
 """
 
 
@@ -70,3 +79,25 @@ class Progress:
 
     def seen(self, trainee: str) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT item_id FROM boxes WHERE trainee=?", (trainee,))}
+
+    def save_paper(self, paper_id: str, blueprint: dict, item_ids: list[str], created: float) -> None:
+        with self._lock, transaction(self.db):
+            self.db.execute("INSERT OR REPLACE INTO papers VALUES (?,?,?,?)",
+                            (paper_id, json.dumps(blueprint), json.dumps(item_ids), created))
+
+    def paper(self, paper_id: str) -> tuple[dict, list[str], float] | None:
+        row = self.db.execute("SELECT blueprint, item_ids, created FROM papers WHERE id=?", (paper_id,)).fetchone()
+        return (json.loads(row[0]), json.loads(row[1]), row[2]) if row else None
+
+    def record_exam(self, trainee: str, paper_id: str, score: float, total: float, passed: bool, seconds: float,
+                    details: dict, now: float | None = None) -> None:
+        with self._lock, transaction(self.db):
+            self.db.execute("INSERT INTO exams (trainee, paper_id, score, total, passed, seconds, taken_at, details) "
+                            "VALUES (?,?,?,?,?,?,?,?)", (trainee, paper_id, score, total, int(passed), seconds,
+                                                         time.time() if now is None else now,
+                                                         json.dumps(details, ensure_ascii=False)))
+
+    def exams(self, trainee: str, limit: int = 20) -> list[dict]:
+        cur = self.db.execute("SELECT paper_id, score, total, passed, seconds, taken_at FROM exams WHERE trainee=? "
+                              "ORDER BY taken_at DESC, id DESC LIMIT ?", (trainee, limit))
+        return [dict(zip(("paper", "score", "total", "passed", "seconds", "taken_at"), r)) for r in cur]

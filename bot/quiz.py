@@ -17,12 +17,14 @@ import hashlib
 import random
 import re
 import threading
+import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from ingest.numerals import from_chinese, to_chinese
 from ingest.records import Chunk, category_of
 
+from .exam import Blueprint, Paper, Result, draw, mark
 from .grading import Grade, Grader, clauses
 from .records import QuizItem
 from .text import content_words, is_function_word, rarity, split_sentences
@@ -71,7 +73,7 @@ def _make(kind, chunk, question, answer, options=(), key_points=()) -> QuizItem:
     return QuizItem(id=_item_id(kind, chunk, question), kind=kind, question=question, options=list(options),
                     answer=answer, source=chunk.source, section=" › ".join(chunk.section),
                     passage=chunk.text, key_points=list(key_points) or [answer], chunk_id=chunk.id,
-                    title=chunk.title)
+                    title=chunk.title, article=chunk.article or "")
 
 
 # --- candidates -------------------------------------------------------------------
@@ -343,6 +345,32 @@ class QuizService:
         grade = self.grader.grade(item, answer)
         box = self.progress.record(trainee, item, grade.verdict, grade.score, answer)
         return Feedback(item, grade, box, self._superseded(item))
+
+    def paper(self, blueprint: Blueprint, seed: int | None = None) -> Paper:
+        """A mock exam drawn from the items in the blueprint's scope, kept so it can be handed in
+        (to this process or another sharing the database)."""
+        paper = draw([i for i in self.items().values() if _in_scope(i, blueprint.scope)], blueprint, seed)
+        self.progress.save_paper(paper.id, asdict(blueprint), [i.id for i in paper.items], paper.created)
+        return paper
+
+    def hand_in(self, trainee: str, paper_id: str, answers: dict[str, str]) -> Result:
+        """Mark a paper: every answer graded, kept as an attempt (misses come back in review) and the
+        result kept per trainee."""
+        saved = self.progress.paper(paper_id)
+        if saved is None:
+            raise KeyError(f"no exam paper {paper_id}")
+        blueprint, item_ids, created = saved
+        items = self.items()
+        missing = [i for i in item_ids if i not in items]
+        if missing:
+            raise KeyError(f"{len(missing)} questions of paper {paper_id} no longer exist (the knowledge base changed)")
+        paper = Paper(paper_id, Blueprint(**blueprint), [items[i] for i in item_ids], created)
+        result = mark(paper, answers, self.grader, trainee, time.time() - created)
+        for m in result.marked:
+            self.progress.record(trainee, m.item, m.grade.verdict, m.grade.score, m.answer)
+        self.progress.record_exam(trainee, paper_id, result.score, paper.blueprint.total, result.passed,
+                                  result.seconds, result.to_json())
+        return result
 
     def _superseded(self, item: QuizItem) -> str:
         snap = self.retriever.snapshot()

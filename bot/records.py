@@ -86,6 +86,7 @@ class QuizItem:
     key_points: list[str] = field(default_factory=list)
     chunk_id: str = ""
     title: str = ""
+    article: str = ""      # 第二十八条, when the passage is (part of) an article
 
     def export(self) -> dict:
         return {k: getattr(self, k) for k in ("id", "kind", "question", "options", "answer", "source",

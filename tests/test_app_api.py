@@ -92,6 +92,18 @@ def test_quiz_through_the_api(client):
     assert review["id"] == question["id"]      # the miss comes back first in review mode
 
 
+def test_a_mock_exam_through_the_api(client):
+    paper = client.predict("all", {"choice": 2, "judge": 1}, 30, 0.6, api_name="/exam_paper")
+    assert paper["total"] == 6 and len(paper["questions"]) == 3
+    assert all("answer" not in q for q in paper["questions"])       # nothing given away before hand-in
+    first = paper["questions"][0]
+    result = client.predict("接口考生", paper["paper"], {first["id"]: "A"}, api_name="/exam_submit")
+    assert result["total"] == 6 and len(result["answers"]) == 3
+    unanswered = [a for a in result["answers"] if a["answer"] == ""]
+    assert len(unanswered) == 2 and all(a["earned"] == 0 and a["basis"].startswith("依据：") for a in unanswered)
+    assert "error" in client.predict("all", {"judge": 100_000}, 30, 0.6, api_name="/exam_paper")
+
+
 def test_questions_not_answered_and_answers_marked_wrong_reach_the_admin_log(client):
     missed = client.predict("单位年会的抽奖环节怎么安排比较好？", None, api_name="/ask")
     assert missed["outcome"] == "not_found"

@@ -1,0 +1,89 @@
+"""Mock exams: drawn by a blueprint, marked with every miss cited, kept per trainee, printed as Word."""
+import csv
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+from docx import Document
+
+from bot.exam import Blueprint, BlueprintError, basis, key_docx, paper_docx
+from bot.grading import Grader
+from bot.progress import Progress
+from bot.quiz import QuizService
+
+SMALL = Blueprint(counts={"choice": 4, "judge": 2, "blank": 2, "short": 1})
+
+
+@pytest.fixture
+def quiz(tmp_path, service, embedder):
+    return QuizService(service.retriever, Progress(tmp_path / "app.sqlite3"), Grader(embedder))
+
+
+def test_a_paper_follows_its_blueprint(quiz):
+    paper = quiz.paper(SMALL, seed=1)
+    assert [i.kind for i in paper.items] == ["choice"] * 4 + ["judge"] * 2 + ["blank"] * 2 + ["short"]
+    assert len({i.id for i in paper.items}) == 9
+    assert SMALL.total == 4 * 2 + 2 * 2 + 2 * 2 + 5
+    assert [i.id for i in quiz.paper(SMALL, seed=1).items] == [i.id for i in paper.items]
+    scoped = quiz.paper(Blueprint(counts={"choice": 3}, scope="doc:work_safety_law_2021.md"), seed=2)
+    assert {i.source for i in scoped.items} == {"work_safety_law_2021.md"}
+    with pytest.raises(BlueprintError, match="judge"):
+        quiz.paper(Blueprint(counts={"judge": 10_000}))
+
+
+def test_handing_in_marks_every_answer_and_keeps_the_result(quiz, tmp_path, service, embedder):
+    paper = quiz.paper(SMALL, seed=3)
+    right = {i.id: i.answer for i in paper.items}
+    result = quiz.hand_in("考生甲", paper.id, right)
+    assert result.score == SMALL.total and result.passed and not result.misses()
+
+    wrong = {**right, paper.items[0].id: "不知道", paper.items[4].id: "错" if paper.items[4].answer == "正确" else "对"}
+    # another app process sharing the database marks a paper this one drew
+    other = QuizService(service.retriever, Progress(tmp_path / "app.sqlite3"), Grader(embedder))
+    result = other.hand_in("考生乙", paper.id, wrong)
+    assert result.score == SMALL.total - 4 and result.passed == (result.score >= 0.8 * SMALL.total)
+    assert [m.item.id for m in result.misses()] == [paper.items[0].id, paper.items[4].id]
+    assert all(basis(m.item).startswith("依据：《") for m in result.misses())
+    assert quiz.progress.exams("考生乙")[0]["score"] == result.score
+    assert paper.items[0].id in quiz.progress.review_order("考生乙")          # a miss comes back in review
+    with pytest.raises(KeyError):
+        quiz.hand_in("考生乙", "no-such-paper", {})
+
+
+def test_the_printed_paper_hides_the_answers_and_the_key_cites_them(quiz):
+    paper = quiz.paper(SMALL, seed=4)
+    questions = "\n".join(p.text for p in Document(io.BytesIO(paper_docx(paper))).paragraphs)
+    key = "\n".join(p.text for p in Document(io.BytesIO(key_docx(paper))).paragraphs)
+    assert "一、单项选择题" in questions and "满分 21 分" in questions
+    for item in paper.items:
+        if item.kind == "blank":
+            assert item.question.split("：", 1)[1].split("____")[0] in questions
+            assert item.question.split("：", 1)[1].replace("____", item.answer) not in questions
+        assert basis(item) in key and item.answer in key
+
+
+def test_questions_export_as_csv_for_a_spreadsheet(shipped_kb, tmp_path):
+    out = tmp_path / "questions.csv"
+    env = {**os.environ, "KB_STORE_DIR": str(shipped_kb.settings.store_dir), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "bot", "quiz", "--export", str(out)], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    assert rows[0] == ["编号", "题型", "题目", "选项", "答案", "依据", "文件"] and len(rows) > 1000
+    assert {r[1] for r in rows[1:]} >= {"单项选择题", "判断题", "填空题", "简答题"}
+
+
+def test_the_exam_in_the_terminal(shipped_kb, tmp_path):
+    env = {**os.environ, "KB_STORE_DIR": str(shipped_kb.settings.store_dir), "PYTHONPATH": str(ROOT),
+           "KB_APP_DB": str(tmp_path / "app.sqlite3")}
+    done = subprocess.run([sys.executable, "-m", "bot", "exam", "--trainee", "终端考生", "--seed", "5",
+                           "--counts", "choice=2,judge=1,blank=0,short=0"], input="A\nA\n对\n", env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "模拟考试：3 题，满分 6 分" in done.stdout and "得分" in done.stdout
+    assert "及格" in done.stdout
