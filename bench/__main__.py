@@ -177,11 +177,11 @@ def backends(kb, settings) -> list[dict]:
 # --- the running app -----------------------------------------------------------------
 
 class App:
-    def __init__(self, store: Path, port: int):
+    def __init__(self, store: Path, port: int, env: dict | None = None):
         import gradio_client  # noqa: F401 - imported before the clock starts: the client's cost is not the app's
 
         self.url = f"http://127.0.0.1:{port}/"
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
         self.started = time.perf_counter()
         self.process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port), "--store",
                                          str(store)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
@@ -210,14 +210,15 @@ class App:
         self.process.wait(timeout=30)
 
 
-def concurrency(app: App, users: int, per_user: int, questions: list[str]) -> dict:
+def concurrency(apps: list[App], users: int, per_user: int, questions: list[str]) -> dict:
+    """`users` gradio_client users asking at once, spread over the app processes in turn."""
     from gradio_client import Client
 
     latencies, failures = [], []
     lock = threading.Lock()
 
     def user(n: int):
-        client = Client(app.url, verbose=False)
+        client = Client(apps[n % len(apps)].url, verbose=False)
         for i in range(per_user):
             question = questions[(n * per_user + i) % len(questions)]
             started = time.perf_counter()
@@ -237,9 +238,31 @@ def concurrency(app: App, users: int, per_user: int, questions: list[str]) -> di
     for t in threads:
         t.join()
     wall = time.perf_counter() - started
-    return {"users": users, "requests": len(latencies) + len(failures), "failures": len(failures),
+    return {"processes": len(apps), "users": users, "requests": len(latencies) + len(failures), "failures": len(failures),
             "throughput_per_s": round(len(latencies) / wall, 2), "p50_ms": percentile(latencies, 50),
             "p95_ms": percentile(latencies, 95)}
+
+
+def two_processes(users: list[int], per_user: int, questions: list[str]) -> list[dict]:
+    """The load test again with two app processes sharing one `chroma run` server and one app
+    database, the users spread over both (how a bureau serves many users)."""
+    from ingest.chroma_server import ChromaServer, free_port
+
+    server = ChromaServer(WORK / "two-apps-server").start()
+    shared = WORK / "two-apps"
+    env = {"KB_CHROMA_HOST": "127.0.0.1", "KB_CHROMA_PORT": str(server.port), "KB_COLLECTION": "bench_two",
+           "KB_APP_DB": str(shared / "app.sqlite3")}
+    apps = []
+    try:
+        apps.append(App(shared / "a", free_port(), env))
+        apps[0].first_answer_s()          # the first ingests into the server; the second finds it done
+        apps.append(App(shared / "b", free_port(), env))
+        apps[1].first_answer_s()
+        return [concurrency(apps, u, per_user, questions) for u in users]
+    finally:
+        for app in apps:
+            app.stop()
+        server.stop()
 
 
 # --- report ------------------------------------------------------------------------
@@ -339,10 +362,14 @@ def main(argv: list[str] | None = None) -> int:
     app = App(store, port=free_port())
     try:
         results["cold_app_s"] = app.first_answer_s()
-        results["concurrency"] = [concurrency(app, u, 6 if args.quick else 8, questions) for u in users]
+        results["concurrency"] = [concurrency([app], u, 6 if args.quick else 8, questions) for u in users]
         results["app_peak_rss_mb"] = app.peak_rss_mb()
     finally:
         app.stop()
+    log("two app processes on one Chroma server")
+    results["concurrency"] += two_processes(users, 6 if args.quick else 8, questions)
+    log("many small files")
+    results["small_files"] = scale.small_files(settings, 1000 if args.quick else 10_000, WORK)
 
     png = args.out.with_name("latency.png")
     plot(results["scale"], png)
@@ -400,7 +427,10 @@ one document (1,000 articles) changed, in a running process.
 
 ![latency against corpus size]({png})
 
-## Concurrent users through gradio_client
+## Many small files (one short article each; vectors from the stand-in of bench/scale.py)
+
+{table([r["small_files"]], list(r["small_files"]))}
+## Concurrent users through gradio_client (one app process, then two on one Chroma server)
 
 {table(r["concurrency"], list(r["concurrency"][0]))}
 """

@@ -16,6 +16,7 @@ import statistics
 import time
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -128,6 +129,32 @@ def run_size(base_settings, real_embedder, base_chunks, sentences, n_chunks: int
     }
     if server:
         store.drop_all()
+    shutil.rmtree(root, ignore_errors=True)
+    return result
+
+
+def small_files(base_settings, n: int, work: Path) -> dict:
+    """Ingest `n` one-article files (an office's many short notices), then run again unchanged.
+    Their vectors come from MixEmbedder without base vectors (noise): this measures file handling
+    and the grouped Chroma writes, not the model."""
+    root = work / "small-files"
+    shutil.rmtree(root, ignore_errors=True)
+    data = root / "data"
+    data.mkdir(parents=True)
+    for i in range(n):
+        (data / f"notice_{i:05d}.md").write_text(
+            f"# 第{i}号仓库巡查通知\n\n第一条 第{i}号仓库夜间每两小时巡查一次，发现隐患立即报告值班主管。\n", encoding="utf-8")
+    settings = replace(base_settings, data_dir=data, store_dir=root / "store", collection="small_files")
+    embedder = MixEmbedder(SimpleNamespace(name=settings.model, dim=384), [])
+    store = Store(settings, settings.model)
+    started = time.perf_counter()
+    report = ingest(settings, embedder, store)
+    ingest_s = time.perf_counter() - started
+    started = time.perf_counter()
+    again = ingest(settings, embedder, store)
+    result = {"files": n, "ingest_s": round(ingest_s, 1), "files_per_s": round(n / ingest_s),
+              "reingest_s": round(time.perf_counter() - started, 1), "failed": len(report.failed),
+              "unchanged_on_rerun": len(again.unchanged)}
     shutil.rmtree(root, ignore_errors=True)
     return result
 
