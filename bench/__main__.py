@@ -430,6 +430,7 @@ one document (1,000 articles) changed, in a running process.
 ## Many small files (one short article each; vectors from the stand-in of bench/scale.py)
 
 {table([r["small_files"]], list(r["small_files"]))}
+
 ## Concurrent users through gradio_client (one app process, then two on one Chroma server)
 
 {table(r["concurrency"], list(r["concurrency"][0]))}

@@ -366,12 +366,14 @@ class QuizHandlers:
                    pass_share: float = 0.8) -> dict:
         """Draw a mock exam (default: 单选 25, 判断 10, 填空 10, 简答 2; 100 points, pass at 80); the
         questions come without answers. Hand it in with /exam_submit."""
-        blueprint = Blueprint(counts=dict(counts or DEFAULT_COUNTS), minutes=minutes, pass_share=pass_share,
-                              scope=scope or "all")
         try:
+            blueprint = Blueprint(counts={str(k): int(v) for k, v in (counts or DEFAULT_COUNTS).items()},
+                                  minutes=int(minutes), pass_share=float(pass_share), scope=scope or "all")
             paper = self.quiz.paper(blueprint)
         except BlueprintError as exc:
             return {"error": str(exc)}
+        except (TypeError, ValueError) as exc:
+            return {"error": f"counts, minutes or pass_share: {exc}"}
         return {"paper": paper.id, "total": blueprint.total, "pass": blueprint.total * blueprint.pass_share,
                 "minutes": blueprint.minutes,
                 "questions": [{"id": i.id, "kind": i.kind, "question": i.question, "options": i.options}
@@ -380,8 +382,10 @@ class QuizHandlers:
     def exam_submit(self, trainee: str, paper: str, answers: dict[str, str]) -> dict:
         """Hand in a mock exam: the score, pass or fail, and every answer marked with its reference,
         依据 and passage. Kept in the trainee's results."""
+        if not isinstance(answers, dict):
+            return {"error": "answers: expected an object of question id → answer"}
         try:
-            return self.quiz.hand_in(_trainee(trainee), paper, answers or {}).to_json()
+            return self.quiz.hand_in(_trainee(trainee), paper, answers).to_json()
         except KeyError as exc:
             return {"error": str(exc.args[0])}
 

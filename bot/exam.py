@@ -9,14 +9,14 @@ is drawn from the validated self-test items (bot/quiz.py), so every question cit
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import random
+import secrets
 import time
 from dataclasses import dataclass, field
 
-from .grading import Grade, Grader
+from .grading import Grade, Grader, needed_points
 from .records import QuizItem
 
 # 单选 25 × 2, 判断 10 × 2, 填空 10 × 2, 简答 2 × 5: 100 points, pass at 80, 60 minutes.
@@ -95,33 +95,53 @@ class Result:
                             for m in self.marked]}
 
 
+def check(blueprint: Blueprint) -> None:
+    """A blueprint a paper can be drawn and marked by; BlueprintError says which field is wrong."""
+    for kind, n in blueprint.counts.items():
+        if kind not in SECTION_NAMES or not isinstance(n, int) or n < 0:
+            raise BlueprintError(f"counts: {kind!r}: {n!r} is not a number of questions of a known kind "
+                                 f"({', '.join(SECTION_NAMES)})")
+    if not 0 < blueprint.pass_share <= 1 or blueprint.minutes <= 0 or blueprint.total <= 0:
+        raise BlueprintError("a paper needs questions worth points, minutes > 0 and a pass share in (0, 1]")
+
+
 def draw(items: list[QuizItem], blueprint: Blueprint, seed: int | None = None) -> Paper:
     """A paper of `blueprint.counts` items per kind from `items` (already limited to the scope), in
-    the order of the blueprint's sections. Raises BlueprintError when a kind has too few."""
+    the order of the blueprint's sections, at most one item per passage (a blank and a true-or-false
+    statement of the same sentence would give each other away). Raises BlueprintError when a kind
+    has too few."""
+    check(blueprint)
     rng = random.Random(seed)
-    chosen = []
+    chosen, used = [], set()
     for kind in sorted(blueprint.counts, key=lambda k: ORDER.index(k) if k in ORDER else len(ORDER)):
         wanted = blueprint.counts[kind]
         pool = sorted((i for i in items if i.kind == kind), key=lambda i: i.id)
-        if len(pool) < wanted:
-            raise BlueprintError(f"the scope {blueprint.scope!r} has {len(pool)} {kind} questions; "
-                                 f"the blueprint asks for {wanted}")
-        chosen += rng.sample(pool, wanted)
-    digest = hashlib.sha1("|".join(i.id for i in chosen).encode()).hexdigest()[:12]
-    return Paper(digest, blueprint, chosen, time.time())
+        rng.shuffle(pool)
+        picked = []
+        for item in pool:
+            if len(picked) == wanted:
+                break
+            if item.chunk_id not in used:
+                picked.append(item)
+                used.add(item.chunk_id)
+        if len(picked) < wanted:
+            raise BlueprintError(f"the scope {blueprint.scope!r} has {len(picked)} {kind} questions from "
+                                 f"different passages; the blueprint asks for {wanted}")
+        chosen += picked
+    return Paper(secrets.token_hex(6), blueprint, chosen, time.time())
 
 
 def mark(paper: Paper, answers: dict[str, str], grader: Grader, trainee: str, seconds: float) -> Result:
     """Every question graded; a free answer that is partly right earns points in proportion to the
-    key points it makes (the 0.8 share of Grade.score), an objective one all or nothing."""
+    key points it makes (of those the question asks for), an objective one all or nothing."""
     marked = []
     for item in paper.items:
-        answer = (answers.get(item.id) or "").strip()
+        answer = str(answers.get(item.id) or "").strip()
         grade = grader.grade(item, answer)
         points = paper.points(item)
         share = 1.0 if grade.verdict == "correct" else 0.0
         if grade.verdict == "partial" and item.kind in ("short", "enumeration"):
-            share = min(len(grade.hit) / max(len(grade.hit) + len(grade.missed), 1), 1.0)
+            share = min(len(grade.hit) / max(needed_points(item.question, item.key_points), 1), 1.0)
         marked.append(Marked(item, answer, grade, points, round(points * share, 1)))
     return Result(paper, trainee, marked, seconds)
 

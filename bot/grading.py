@@ -38,6 +38,11 @@ _NUMERALS = "零〇一二两三四五六七八九十百千万亿"
 # 「3–5万元」, 「三到五万」: the first figure of a range shares the second's 万 or 亿
 _RANGE = re.compile(rf"([\d.]+|[零〇一二两三四五六七八九十百千]+)\s*([-–—~～到至])\s*([\d.]+|[{_NUMERALS}]+?)\s*([万亿])")
 # A figure with its unit, left out of the words compared (「2小时」 and 「120分钟」 say the same)
+# Not figures: an article or item number (第九条, 第二款), a list's numbering (1、 (2) ③)
+_LABELS = re.compile(rf"第[\d{_NUMERALS}]+[条款项章节编]|(?:^|(?<=[\s；;，,。]))\s*(?:[(（]?\d{{1,2}}[)）.、]|[①-⑳])")
+# A figure's direction: 30人以上 is not 30人以下
+_UP = re.compile(r"^\s*(?:多|余)?\s*个?\s*(?:[^\d\s，,；;。]{0,3}?)(以上|超过|至少|不少于|不低于|起)")
+_DOWN = re.compile(r"^\s*(?:多|余)?\s*个?\s*(?:[^\d\s，,；;。]{0,3}?)(以下|以内|内|不足|不超过|最多|不高于|之内)")
 _FIGURE_WORDS = re.compile(rf"(?:[\d.]+|[{_NUMERALS}]+)\s*(?:多|余)?\s*个?\s*(?:{'|'.join(sorted(_HOURS, key=len, reverse=True))}"
                            rf"|万元|亿元|元|人|名|次|倍|册|起|件|项|%|％)?", re.I)
 
@@ -63,15 +68,15 @@ class Grade:
 
 # How trainees answer true or false: 对 / 错, √ / ×, T / F, English.
 _TRUE_FALSE = {**dict.fromkeys("对 正确 是 √ ✓ ✔ t true yes y".split(), "正确"),
-               **dict.fromkeys("错 错误 不对 否 × ✗ ✘ x f false no n".split(), "错误")}
+               **dict.fromkeys("错 错误 不对 不正确 否 不是 × ✗ ✘ x f false no n".split(), "错误")}
 
 
 def grade_exact(item: QuizItem, answer: str) -> Grade:
     given = answer.strip()
     if item.options and re.fullmatch(r"[A-Da-d]", given) and "ABCD".index(given.upper()) < len(item.options):
         given = item.options["ABCD".index(given.upper())]
-    if item.kind == "judge":
-        given = _TRUE_FALSE.get(given.strip("。.!！").lower(), given)
+    if item.kind == "judge":   # 「对的」, 「是的」, 「不正确。」
+        given = _TRUE_FALSE.get(re.sub(r"的?[。.!！]*$", "", given).lower(), given)
     ok = normalize(given) == normalize(item.answer)
     return Grade("correct" if ok else "wrong", 1.0 if ok else 0.0, [item.answer] if ok else [],
                  [] if ok else [item.answer])
@@ -98,7 +103,7 @@ def clauses(text: str) -> list[str]:
 def quantities(text: str) -> set[float]:
     """Every figure's value in a common unit: hours for time, 元 for money, a share for a percentage;
     「百分之四十」 and 「40%」 both give 40, 「二十四小时」, 「一天」 and "1 day" 24."""
-    text = unicodedata.normalize("NFKC", text)
+    text = _LABELS.sub(" ", unicodedata.normalize("NFKC", text))
     text = re.sub(r"\b[a-z]+\b", lambda m: _ENGLISH_NUMBERS.get(m.group(0).lower(), m.group(0)), text, flags=re.I)
     text = _RANGE.sub(lambda m: f"{m.group(1)}{m.group(4)}{m.group(2)}{m.group(3)}{m.group(4)}", text)
     out = set()
@@ -162,7 +167,7 @@ class Grader:
             said = (said or bool(figures_of_point)) and figures_of_point <= stated
             margins.append(abs(margin))
             (hit if said else missed).append(point)
-        wrong = [] if english else misplaced_figures(answer, reference)
+        wrong = [] if english else misplaced_figures(answer, reference) + reversed_figures(answer, reference)
         coverage = min(len(hit) / max(needed, 1), 1.0)
         verdict = "wrong" if wrong else "correct" if coverage >= 1.0 else "partial" if hit else "wrong"
         score = 0.0 if wrong else round(0.8 * coverage + 0.2 * max(0.0, min(1.0, (similarity - 0.85) / 0.15)), 3)
@@ -174,7 +179,8 @@ def _figure_clauses(text: str) -> list[tuple[set[float], set[str]]]:
     """(figures, words) of each clause of `text` that states a figure, with the words of the clauses
     before it in its sentence that state none (its subject: 「特别重大事故，30日内做出批复」)."""
     out, subject = [], set()
-    for clause, end in re.findall(r"([^，,；;。\n]*)([，,；;。\n]?)", text):
+    text = re.sub(r"或者|以及", "，", text)
+    for clause, end in re.findall(r"([^，,、；;。\n]*)([，,、；;。\n]?)", text):
         if values := quantities(clause):
             out.append((values, words(clause) | subject))
             subject = set()
@@ -199,6 +205,26 @@ def misplaced_figures(answer: str, reference: str) -> list[str]:
         allowed = set().union(*(v for n, v in shared if n == best))
         wrong += [f"{v:g}" for v in sorted(values - allowed)]
     return wrong
+
+
+def directions(text: str) -> dict[float, set[str]]:
+    """Each figure's direction, where one is stated: 「3人以下」 → {3: {"-"}}, 「10人以上」 → {10: {"+"}}."""
+    text = _LABELS.sub(" ", unicodedata.normalize("NFKC", text))
+    out: dict[float, set[str]] = {}
+    for value, after in figures(text):
+        unit = _UNIT.match(after)
+        key = round(value * (_HOURS[unit.group(1).lower()] if unit else 1), 6)
+        if _UP.match(after):
+            out.setdefault(key, set()).add("+")
+        elif _DOWN.match(after):
+            out.setdefault(key, set()).add("-")
+    return out
+
+
+def reversed_figures(answer: str, reference: str) -> list[str]:
+    """Figures the answer bounds the other way (「3人以上」 where the reference says 「3人以下」)."""
+    given, said = directions(reference), directions(answer)
+    return [f"{v:g}" for v, d in said.items() if v in given and not d & given[v]]
 
 
 def pieces_of(answer: str) -> list[str]:

@@ -147,18 +147,23 @@ class BM25:
         return self.tf.data.nbytes + self.tf.indices.nbytes + self.tf.indptr.nbytes + self.norm.nbytes + self.idf.nbytes
 
 
-class SegmentCache:
-    """Segments on disk, one file per document version (the file name is a hash of its key), in
-    the process-independent form: the segment's own terms instead of vocabulary ids. A file that
-    cannot be read is rebuilt, never trusted."""
+# What a saved segment depends on besides the document: how text is cut into terms and which text is
+# indexed. A change to either gives every file a new name, so an upgraded process never reads old counts.
+_SAMPLE = Chunk(id="x", source="x", title="安全生产法", section=("第一章",), article=None, article_no=None, position=0,
+                text="第１条 Ａｂ 12 安全生产、三管三必须。")
+FORMAT = hashlib.sha1(repr((tokens(indexed_text(_SAMPLE)), indexed_text(_SAMPLE))).encode()).hexdigest()[:10]
 
-    VERSION = "1"
+
+class SegmentCache:
+    """Segments on disk, one file per document version (the file name is a hash of its key and of
+    FORMAT), in the process-independent form: the segment's own terms instead of vocabulary ids. A
+    file that cannot be read, or does not match its key, is rebuilt, never trusted."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
 
     def _path(self, key: str) -> Path:
-        return self.folder / (hashlib.sha1(f"{self.VERSION}|{key}".encode()).hexdigest()[:24] + ".npz")
+        return self.folder / (hashlib.sha1(f"{FORMAT}|{key}".encode()).hexdigest()[:24] + ".npz")
 
     def load(self, key: str, vocab: dict[str, int]) -> Segment | None:
         path = self._path(key)
@@ -167,14 +172,17 @@ class SegmentCache:
         try:
             with np.load(path, allow_pickle=False) as data:
                 head = json.loads(str(data["head"]))
+                indices, indptr = data["indices"], data["indptr"]
                 if head["key"] != key:
                     return None
+                if len(indptr) != len(head["chunks"]) + 1 or (len(indices) and indices.max() >= len(head["terms"])):
+                    raise ValueError("counts do not match the terms and chunks")
                 local = np.array([vocab.setdefault(t, len(vocab)) for t in head["terms"]], dtype=np.int32)
-                counts = sparse.csr_matrix((data["data"], local[data["indices"]], data["indptr"]),
+                counts = sparse.csr_matrix((data["data"], local[indices], indptr),
                                            shape=(len(head["chunks"]), max(len(vocab), 1)))
             chunks = [Chunk.from_store(c["id"], c["text"], c["meta"]) for c in head["chunks"]]
             return Segment(key, chunks, counts)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except Exception as exc:  # noqa: BLE001 - a cache: whatever is wrong with the file, rebuild it
             log.warning("lexical cache %s unreadable (%s): rebuilding it", path.name, exc)
             return None
 
@@ -188,10 +196,15 @@ class SegmentCache:
             head = {"key": segment.key, "terms": [terms[i] for i in used],
                     "chunks": [{"id": c.id, "text": c.text, "meta": c.metadata()} for c in segment.chunks]}
             fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, head=np.array(json.dumps(head, ensure_ascii=False)), data=counts.data,
-                         indices=local.astype(np.int32), indptr=counts.indptr)
-            os.replace(tmp, self._path(segment.key))
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    np.savez(f, head=np.array(json.dumps(head, ensure_ascii=False)), data=counts.data,
+                             indices=local.astype(np.int32), indptr=counts.indptr)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, self._path(segment.key))
+            finally:
+                Path(tmp).unlink(missing_ok=True)
         except OSError as exc:
             log.warning("cannot write the lexical cache in %s: %s", self.folder, exc)
 
@@ -200,4 +213,7 @@ class SegmentCache:
         wanted = {self._path(k).name for k in keys}
         for path in self.folder.glob("*.npz"):
             if path.name not in wanted:
-                path.unlink(missing_ok=True)
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError:
+                    pass   # a read-only folder: the stale file is never read (its name no longer matches)

@@ -24,8 +24,8 @@ CREATE INDEX IF NOT EXISTS attempts_trainee ON attempts (trainee, answered_at);
 CREATE TABLE IF NOT EXISTS boxes (
     trainee TEXT NOT NULL, item_id TEXT NOT NULL, box INTEGER NOT NULL, due REAL NOT NULL,
     PRIMARY KEY (trainee, item_id));
-CREATE TABLE IF NOT EXISTS papers (
-    id TEXT PRIMARY KEY, blueprint TEXT NOT NULL, item_ids TEXT NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS exam_papers (
+    id TEXT PRIMARY KEY, blueprint TEXT NOT NULL, items TEXT NOT NULL, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS exams (
     id INTEGER PRIMARY KEY, trainee TEXT NOT NULL, paper_id TEXT NOT NULL, score REAL NOT NULL,
     total REAL NOT NULL, passed INTEGER NOT NULL, seconds REAL NOT NULL, taken_at REAL NOT NULL,
@@ -80,13 +80,13 @@ class Progress:
     def seen(self, trainee: str) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT item_id FROM boxes WHERE trainee=?", (trainee,))}
 
-    def save_paper(self, paper_id: str, blueprint: dict, item_ids: list[str], created: float) -> None:
+    def save_paper(self, paper_id: str, blueprint: dict, items: list[dict], created: float) -> None:
         with self._lock, transaction(self.db):
-            self.db.execute("INSERT OR REPLACE INTO papers VALUES (?,?,?,?)",
-                            (paper_id, json.dumps(blueprint), json.dumps(item_ids), created))
+            self.db.execute("INSERT INTO exam_papers VALUES (?,?,?,?)",
+                            (paper_id, json.dumps(blueprint), json.dumps(items, ensure_ascii=False), created))
 
-    def paper(self, paper_id: str) -> tuple[dict, list[str], float] | None:
-        row = self.db.execute("SELECT blueprint, item_ids, created FROM papers WHERE id=?", (paper_id,)).fetchone()
+    def paper(self, paper_id: str) -> tuple[dict, list[dict], float] | None:
+        row = self.db.execute("SELECT blueprint, items, created FROM exam_papers WHERE id=?", (paper_id,)).fetchone()
         return (json.loads(row[0]), json.loads(row[1]), row[2]) if row else None
 
     def record_exam(self, trainee: str, paper_id: str, score: float, total: float, passed: bool, seconds: float,

@@ -203,9 +203,10 @@ def _plausible(option: str, answer: str, kind: str) -> bool:
         return False
     if kind == "term":
         return abs(len(option) - len(answer)) <= 1
-    # a figure people could confuse with the right one: the same order of magnitude (2019年 is not 2年)
+    # a figure people could confuse with the right one: the same order of magnitude (2019年 is not 2年),
+    # never the same value written otherwise (10 for 十)
     mine, theirs = _number(answer), _number(option)
-    return mine is not None and theirs is not None and 0.1 <= theirs / mine <= 10 if mine else False
+    return bool(mine and theirs) and theirs != mine and 0.1 <= theirs / mine <= 10
 
 
 def _number(figure: str) -> float | None:
@@ -350,7 +351,8 @@ class QuizService:
         """A mock exam drawn from the items in the blueprint's scope, kept so it can be handed in
         (to this process or another sharing the database)."""
         paper = draw([i for i in self.items().values() if _in_scope(i, blueprint.scope)], blueprint, seed)
-        self.progress.save_paper(paper.id, asdict(blueprint), [i.id for i in paper.items], paper.created)
+        # the questions themselves are kept: a changed knowledge base must not void a paper being answered
+        self.progress.save_paper(paper.id, asdict(blueprint), [asdict(i) for i in paper.items], paper.created)
         return paper
 
     def hand_in(self, trainee: str, paper_id: str, answers: dict[str, str]) -> Result:
@@ -359,12 +361,10 @@ class QuizService:
         saved = self.progress.paper(paper_id)
         if saved is None:
             raise KeyError(f"no exam paper {paper_id}")
-        blueprint, item_ids, created = saved
-        items = self.items()
-        missing = [i for i in item_ids if i not in items]
-        if missing:
-            raise KeyError(f"{len(missing)} questions of paper {paper_id} no longer exist (the knowledge base changed)")
-        paper = Paper(paper_id, Blueprint(**blueprint), [items[i] for i in item_ids], created)
+        if any(e["paper"] == paper_id for e in self.progress.exams(trainee, limit=1000)):
+            raise KeyError(f"paper {paper_id} was already handed in by {trainee}")
+        blueprint, items, created = saved
+        paper = Paper(paper_id, Blueprint(**blueprint), [QuizItem(**i) for i in items], created)
         result = mark(paper, answers, self.grader, trainee, time.time() - created)
         for m in result.marked:
             self.progress.record(trainee, m.item, m.grade.verdict, m.grade.score, m.answer)

@@ -131,7 +131,8 @@ class Snapshot:
 class Retriever:
     def __init__(self, kb, refresh_seconds: float = 2.0, mode: str = "hybrid"):
         self.kb = kb
-        self.cache = SegmentCache(kb.settings.store_dir / "lexical")
+        where = f"{kb.settings.chroma_host}-{kb.settings.chroma_port}-" if kb.settings.chroma_host else ""
+        self.cache = SegmentCache(kb.settings.store_dir / "lexical" / f"{where}{kb.settings.collection}")
         self.mode = mode  # "hybrid", or "dense" / "bm25" alone (for comparisons)
         self.refresh_seconds = refresh_seconds
         self._snapshot: Snapshot | None = None
@@ -258,11 +259,13 @@ def _read_segments(store, missing: list[tuple[str, str]], lists: dict, vocab: di
     out = {}
     for source, key in missing:
         out[source] = make_segment(key, sorted(by_source.get(source, []), key=lambda c: c.position), vocab)
-    if cache:
+    # only a document read whole is saved: one re-ingested meanwhile may have lost chunks already
+    complete = [s for source, s in out.items() if {c.id for c in s.chunks} == set(lists.get(source, []))]
+    if cache and complete:
         terms = [""] * len(vocab)
         for term, col in vocab.items():
             terms[col] = term
-        for segment in out.values():
+        for segment in complete:
             cache.save(segment, terms)
     return out
 

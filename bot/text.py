@@ -132,7 +132,7 @@ LIST_ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[�
 _SAME_UNIT = {"天": "日|天|小时", "日": "日|天|小时", "名": "名|人", "人": "名|人", "位": "名|人|位", "岁": "岁|周岁",
               "周岁": "岁|周岁", "钱": "元", "块": "元", "万元": "元", "亿元": "元", "次": "次|回"}
 # Money asked for without a unit word (罚多少, 奖金是多少, how much is the fine): answered only in 元.
-_ASKS_MONEY = re.compile(r"罚|奖金|奖励|补助|补偿|赔偿|抚恤|费用|钱|fine|penalt|compensation|how much", re.I)
+_ASKS_MONEY = re.compile(r"罚|奖金|奖励|补助|补偿|赔偿|抚恤|费用|钱|fine|penalt|compensation|how much (?!time)", re.I)
 # The kind of money asked about: an amount in 元 answers it only when the clause stating the amount
 # names the same kind (the 5000万元 of an accident's economic loss is not a 补助金, 罚款 is not 奖金).
 _MONEY_KINDS = [(re.compile(r"罚|fine|penalt", re.I), "罚"),
@@ -143,7 +143,7 @@ _MONEY_KINDS = [(re.compile(r"罚|fine|penalt", re.I), "罚"),
 _AMOUNT = re.compile(rf"(?:\d+|[{_NUMERAL}]+)\s*(?:万|亿)?元|百分之[{_NUMERAL}]+|\d+(?:\.\d+)?\s*[%％]")
 # How long or how often (多久, 多长时间, how often): answered by a figure in a unit of time, or by a
 # recurring period (每年, 每季度).
-_ASKS_DURATION = re.compile(r"多久|多长时间|多少时间|多长期限|how long|how often", re.I)
+_ASKS_DURATION = re.compile(r"多久|多长时间|多少时间|多长期限|how long|how often|how much time", re.I)
 _TIME_UNITS = "小时|分钟|工作日|日|天|周|星期|个月|月|季度|年"
 _STATES_PERIOD = re.compile(r"每(?:个)?(?:年|季度|月|周|星期|日|天)")   # 定期 says no how often
 # A date asked for an event (施行, 通过, 公布, 修正): the date counts only in a sentence naming that
@@ -153,7 +153,7 @@ _DATE_EVENTS = [(re.compile(r"施行|实施|生效|take effect|took effect|effec
                 (re.compile(r"公布|发布|颁布|promulgat|publish|issued", re.I), "公布|发布|颁布"),
                 (re.compile(r"修正|修订|修改|amend|revis", re.I), "修正|修订|修改")]
 # English questions name the unit in words (how many days, the distance in meters).
-_ENGLISH_UNITS = [(re.compile(r"\b(?:days?)\b", re.I), "日|天"), (re.compile(r"\bhours?\b", re.I), "小时"),
+_ENGLISH_UNITS = [(re.compile(r"\b(?:days?)\b", re.I), "日|天"), (re.compile(r"\bhours?\b", re.I), "小时|学时"),
                   (re.compile(r"\b(?:years?)\b", re.I), "年"), (re.compile(r"\bmonths?\b", re.I), "月"),
                   (re.compile(r"\b(?:met(?:er|re)s?)\b", re.I), "米"), (re.compile(r"\b(?:tons?|tonnes?)\b", re.I), "吨"),
                   (re.compile(r"\b(?:yuan|rmb)\b", re.I), "元"),
@@ -170,8 +170,10 @@ _DATE_STATED = {"day": re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四�
 # A contact detail (a phone number, an address, an e-mail or a website) of some office: a fact only a
 # text that prints it can give, and one the laws never do for a particular bureau.
 _ASKS_CONTACT = re.compile(r"(?:电话|号码|手机|热线|地址|邮箱|网址|网站)(?:是|是什么|是多少|多少|在哪|在哪里|呢|[？?])"
-                           r"|\b(?:phone|telephone|hotline|e-?mail|address|website)\b", re.I)
-_STATES_CONTACT = re.compile(r"\d{5,}|\d{3,4}-\d{4,}|@|https?://|www\.|[路街]\d+号")
+                           r"|\b(?:phone|telephone) number|\bhotline\b|\be-?mail address|\baddress of\b|\bwebsite\b",
+                           re.I)
+# a number long enough to dial, a short one next to 电话 or 拨打 (119, 12350), an e-mail or web address
+_STATES_CONTACT = re.compile(r"\d{5,}|\d{3,4}-\d{4,}|(?:电话|拨打|热线|报警)\D{0,4}\d{3,}|@|https?://|www\.|[路街]\d+号")
 
 
 def asks_for(question: str) -> str | None:
@@ -217,11 +219,11 @@ def states_figure(text: str, question: str = "") -> bool:
         if m.group(1) in _COUNTED_BY_LIST and len(LIST_ITEM.findall(text)) >= 2:
             return True
         return _in_unit(text, _SAME_UNIT.get(m.group(1), m.group(1)))
+    if _ASKS_DURATION.search(question):   # before money: 「多长时间内缴纳罚款」 asks a time
+        return _in_unit(text, _TIME_UNITS) or _STATES_PERIOD.search(text) is not None
     if asked == "quantity" and _ASKS_MONEY.search(question):
         kind = next((words for pattern, words in _MONEY_KINDS if pattern.search(question)), "")
         return any(_AMOUNT.search(clause) and re.search(kind, clause) for clause in _clauses(text))
-    if _ASKS_DURATION.search(question):
-        return _in_unit(text, _TIME_UNITS) or _STATES_PERIOD.search(text) is not None
     if _ENGLISH_UNIT_ASK.search(question):
         for pattern, units in _ENGLISH_UNITS:
             if pattern.search(question):

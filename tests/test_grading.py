@@ -40,14 +40,28 @@ def test_a_figure_given_to_the_wrong_thing_is_an_error():
 
 
 def test_an_answer_need_not_repeat_the_question(embedder):
-    grade = Grader(embedder).grade_text("每级上报的时间不得超过多长？", ["每级上报的时间不得超过2小时"],
-                                         "每级上报的时间不得超过2小时", "两个小时")
+    grade = Grader(embedder).grade_text("事故调查组应当履行哪项职责来查明事故？", ["查明事故发生的经过和原因"],
+                                         "查明事故发生的经过和原因", "发生的经过和原因")
     assert grade.verdict == "correct"
+    assert Grader(embedder).grade_text("每级上报的时间不得超过多长？", ["每级上报的时间不得超过2小时"],
+                                       "每级上报的时间不得超过2小时", "两个小时").verdict == "correct"
     swapped = Grader(embedder).grade_text(
         "区委常委会、政府常务会先后多少次专题研究安全生产工作？召开全区安全生产工作会议多少次？",
         ["区委常委会、政府常务会先后11次专题研究安全生产工作", "8次召开全区安全生产工作会议"],
         "区委常委会、政府常务会先后11次专题研究安全生产工作；8次召开全区安全生产工作会议", "专题研究8次，全区会议11次")
     assert swapped.verdict == "wrong" and swapped.wrong_figures
+
+
+def test_figures_bounded_the_other_way_or_labels_and_numbering(embedder):
+    grader = Grader(embedder)
+    general = "造成3人以下死亡，或者10人以下重伤，或者1000万元以下直接经济损失的事故"
+    assert grader.grade_text("一般事故是指什么？", [general], general, "3人以上死亡，10人以上重伤，1000万元以上").verdict == "wrong"
+    report = "单位负责人接到报告后，应当于1小时内向有关部门报告"
+    cited = "根据《生产安全事故报告和调查处理条例》第九条，单位负责人应当于1小时内报告"
+    assert grader.grade_text("单位负责人接到报告后多长时间内报告？", [report], report, cited).verdict == "correct"
+    major = "造成10人以上30人以下死亡，或者50人以上100人以下重伤"
+    assert grader.grade_text("重大事故是指什么？", [major], major,
+                             "1、10人以上30人以下死亡、50人以上100人以下重伤").verdict == "correct"
 
 
 def test_grading_agrees_with_people_on_the_dev_answers(embedder):

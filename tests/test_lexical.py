@@ -1,5 +1,7 @@
 """The lexical index is kept per document: an update reads only what changed, a restart reads the
 segments saved beside the store, and neither ever serves a stale document."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -87,13 +89,28 @@ def test_a_restart_reads_the_saved_segments_and_never_a_stale_one(kb, tmp_path):
     assert len(list((tmp_path / "lexical").glob("*.npz"))) == len(DOCS)   # the old version's file is gone
 
 
-def test_an_unreadable_segment_file_is_rebuilt(kb, tmp_path, caplog):
+@pytest.mark.parametrize("damage", [b"not a segment", b"", b"PK\x03\x04 truncated zip"])
+def test_an_unreadable_segment_file_is_rebuilt(kb, tmp_path, caplog, damage):
     cache = SegmentCache(tmp_path / "lexical")
     built = Snapshot.build(kb.store, cache=cache)
     for path in (tmp_path / "lexical").glob("*.npz"):
-        path.write_bytes(b"not a segment")
+        path.write_bytes(damage)
     store = CountingStore(kb.store)
     rebuilt = Snapshot.build(store, cache=cache)
     assert store.read == len(built.chunks)
     assert [c.id for c in rebuilt.chunks] == [c.id for c in built.chunks]
     assert "unreadable" in caplog.text
+
+
+def test_a_read_only_cache_folder_still_serves(kb, tmp_path, monkeypatch):
+    folder = tmp_path / "lexical"
+    Snapshot.build(kb.store, cache=SegmentCache(folder))
+    (kb.settings.data_dir / "height.md").unlink()
+    kb.ingest()
+
+    def refuse(path, missing_ok=False):   # a read-only mount (chmod does not stop root, who runs CI)
+        raise PermissionError(13, "Read-only file system", str(path))
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    after = Snapshot.build(kb.store, cache=SegmentCache(folder))    # the stale file cannot be deleted
+    assert "height.md" not in after.segments and after.bm25.top("燃气报警器", 1)

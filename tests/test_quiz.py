@@ -67,7 +67,8 @@ def test_true_or_false_statements_are_the_provision_or_a_plausible_figure_it_doe
 
 
 @pytest.mark.parametrize("given,verdict", [("对", "correct"), ("√", "correct"), ("A", "correct"), ("True", "correct"),
-                                           ("错", "wrong"), ("×", "wrong"), ("B", "wrong")])
+                                           ("对的", "correct"), ("错", "wrong"), ("×", "wrong"), ("B", "wrong"),
+                                           ("不正确。", "wrong")])
 def test_true_or_false_takes_the_usual_marks(given, verdict):
     item = QuizItem("j", "judge", "判断：处二万元以下的罚款", ["正确", "错误"], "正确", "s", "", "处二万元以下的罚款",
                     key_points=["处二万元以下的罚款"])
