@@ -4,10 +4,10 @@ A free answer is graded point by point. A point is made when the answer says it 
 point's own character bigrams; for a point that states figures, those figures; a piece of the answer
 close to it in meaning by the multilingual embedder, which is what grades English answers) and states
 every figure of the point, whatever form it is written in (二十四小时 = 24小时 = 一天, 百分之六十 = 60%,
-一亿元 = 1亿元). A figure stated for the wrong
-thing is an error, not an omission: when the answer gives a figure to something the reference
-counts (死亡, 罚款, 小时) and the reference gives that thing other figures, the answer is wrong even if
-its other points are right (two figures swapped between their nouns). The thresholds are fitted on
+一亿元 = 1亿元). A figure stated for the wrong thing is an error, not an omission: each clause of the
+answer is matched to the reference clause it shares most words with, and a figure that clause does
+not give, or one bounded the other way (以上 for 以下), makes the answer wrong even if its other
+points are right (two figures swapped between their nouns). The thresholds are fitted on
 graded dev answers (`python -m bot.calibrate`); the grader reports on a frozen test set of answers
 graded by people (bench/evaluation.py).
 """
@@ -37,12 +37,12 @@ _ENGLISH_NUMBERS.update({"fifteen": "15", "twenty": "20", "thirty": "30", "forty
 _NUMERALS = "零〇一二两三四五六七八九十百千万亿"
 # 「3–5万元」, 「三到五万」: the first figure of a range shares the second's 万 or 亿
 _RANGE = re.compile(rf"([\d.]+|[零〇一二两三四五六七八九十百千]+)\s*([-–—~～到至])\s*([\d.]+|[{_NUMERALS}]+?)\s*([万亿])")
-# A figure with its unit, left out of the words compared (「2小时」 and 「120分钟」 say the same)
 # Not figures: an article or item number (第九条, 第二款), a list's numbering (1、 (2) ③)
 _LABELS = re.compile(rf"第[\d{_NUMERALS}]+[条款项章节编]|(?:^|(?<=[\s；;，,。]))\s*(?:[(（]?\d{{1,2}}[)）.、]|[①-⑳])")
 # A figure's direction: 30人以上 is not 30人以下
 _UP = re.compile(r"^\s*(?:多|余)?\s*个?\s*(?:[^\d\s，,；;。]{0,3}?)(以上|超过|至少|不少于|不低于|起)")
 _DOWN = re.compile(r"^\s*(?:多|余)?\s*个?\s*(?:[^\d\s，,；;。]{0,3}?)(以下|以内|内|不足|不超过|最多|不高于|之内)")
+# A figure with its unit, left out of the words compared (「2小时」 and 「120分钟」 say the same)
 _FIGURE_WORDS = re.compile(rf"(?:[\d.]+|[{_NUMERALS}]+)\s*(?:多|余)?\s*个?\s*(?:{'|'.join(sorted(_HOURS, key=len, reverse=True))}"
                            rf"|万元|亿元|元|人|名|次|倍|册|起|件|项|%|％)?", re.I)
 
