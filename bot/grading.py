@@ -32,8 +32,11 @@ _ENGLISH_SCALE = re.compile(r"\s*(thousand|million|billion)\b", re.I)
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 _ENGLISH_NUMBERS = {w: str(n) for n, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())}
-_ENGLISH_NUMBERS.update({"fifteen": "15", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50",
-                         "sixty": "60", "hundred": "100"})
+_ENGLISH_NUMBERS.update({w: str(n) for n, w in enumerate(
+    "thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split(), 13)})
+_ENGLISH_NUMBERS.update({"twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "hundred": "100"})
+# "twenty-four", "thirty one"
+_ENGLISH_TENS = re.compile(r"\b(twenty|thirty|forty|fifty|sixty)[- ](one|two|three|four|five|six|seven|eight|nine)\b", re.I)
 _NUMERALS = "零〇一二两三四五六七八九十百千万亿"
 # 「3–5万元」, 「三到五万」: the first figure of a range shares the second's 万 or 亿
 _RANGE = re.compile(rf"([\d.]+|[零〇一二两三四五六七八九十百千]+)\s*([-–—~～到至])\s*([\d.]+|[{_NUMERALS}]+?)\s*([万亿])")
@@ -77,7 +80,9 @@ def grade_exact(item: QuizItem, answer: str) -> Grade:
         given = item.options["ABCD".index(given.upper())]
     if item.kind == "judge":   # 「对的」, 「是的」, 「不正确。」
         given = _TRUE_FALSE.get(re.sub(r"的?[。.!！]*$", "", given).lower(), given)
-    ok = normalize(given) == normalize(item.answer)
+    # the same figure written otherwise (10万 for 十万, 24小时 for 二十四小时) with nothing else different
+    ok = normalize(given) == normalize(item.answer) or (
+        bool(quantities(item.answer)) and quantities(given) == quantities(item.answer) and words(given) == words(item.answer))
     return Grade("correct" if ok else "wrong", 1.0 if ok else 0.0, [item.answer] if ok else [],
                  [] if ok else [item.answer])
 
@@ -104,6 +109,8 @@ def quantities(text: str) -> set[float]:
     """Every figure's value in a common unit: hours for time, 元 for money, a share for a percentage;
     「百分之四十」 and 「40%」 both give 40, 「二十四小时」, 「一天」 and "1 day" 24."""
     text = _LABELS.sub(" ", unicodedata.normalize("NFKC", text))
+    text = _ENGLISH_TENS.sub(lambda m: str(int(_ENGLISH_NUMBERS[m.group(1).lower()]) + int(_ENGLISH_NUMBERS[m.group(2).lower()])),
+                             text)
     text = re.sub(r"\b[a-z]+\b", lambda m: _ENGLISH_NUMBERS.get(m.group(0).lower(), m.group(0)), text, flags=re.I)
     text = _RANGE.sub(lambda m: f"{m.group(1)}{m.group(4)}{m.group(2)}{m.group(3)}{m.group(4)}", text)
     out = set()

@@ -22,6 +22,7 @@ def grade_rows(grader, name):
 def test_figures_mean_the_same_in_every_form():
     assert quantities("二十四小时内") == quantities("24小时") == quantities("一天内") == quantities("within 1 day")
     assert quantities("两个小时") == quantities("120分钟") == quantities("two hours")
+    assert quantities("within twenty-four hours") == quantities("二十四小时") and quantities("fifteen days") == quantities("15日")
     assert quantities("百分之六十的罚款") == quantities("60%的罚款")
     assert quantities("一亿元以上") == quantities("1亿元") == quantities("100000000元")
     assert quantities("12个月内") == quantities("一年内")

@@ -90,9 +90,15 @@ def blank(answer):
 
 
 @pytest.mark.parametrize("answer,given", [("10", "１０"), ("二万", "20000"), ("30人", "三十人"),
-                                          ("一〇", "一零"), ("安全第一", " 安全 第一 ")])
+                                          ("一〇", "一零"), ("安全第一", " 安全 第一 "), ("十万", "10万"),
+                                          ("二十四小时", "24小时")])
 def test_exact_grading_tolerates_width_spaces_and_numerals(answer, given):
     assert grade_exact(blank(answer), given).verdict == "correct"
+
+
+@pytest.mark.parametrize("answer,given", [("十万", "20万"), ("30人以上", "30人以下"), ("二十四小时", "24天")])
+def test_exact_grading_still_tells_other_figures_apart(answer, given):
+    assert grade_exact(blank(answer), given).verdict == "wrong"
 
 
 def test_choice_accepts_the_letter():
