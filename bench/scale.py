@@ -89,12 +89,7 @@ def run_size(base_settings, real_embedder, base_chunks, sentences, n_chunks: int
     store.drop_all()
     store = Store(settings, settings.model)
 
-    started = time.perf_counter()
-    report = ingest(settings, embedder, store)
-    ingest_s = time.perf_counter() - started
-    started = time.perf_counter()
-    again = ingest(settings, embedder, store)
-    reingest_s = time.perf_counter() - started
+    report, ingest_s, again, reingest_s = ingest_twice(settings, embedder, store)
 
     kb = _KB(settings, real_embedder, store)
     cache = SegmentCache(root / "lexical")
@@ -133,6 +128,16 @@ def run_size(base_settings, real_embedder, base_chunks, sentences, n_chunks: int
     return result
 
 
+def ingest_twice(settings, embedder, store):
+    """(report, seconds) of a first ingest and of an unchanged re-run."""
+    started = time.perf_counter()
+    report = ingest(settings, embedder, store)
+    ingest_s = time.perf_counter() - started
+    started = time.perf_counter()
+    again = ingest(settings, embedder, store)
+    return report, ingest_s, again, time.perf_counter() - started
+
+
 def small_files(base_settings, n: int, work: Path) -> dict:
     """Ingest `n` one-article files (an office's many short notices), then run again unchanged.
     Their vectors come from MixEmbedder without base vectors (noise): this measures file handling
@@ -146,14 +151,9 @@ def small_files(base_settings, n: int, work: Path) -> dict:
             f"# 第{i}号仓库巡查通知\n\n第一条 第{i}号仓库夜间每两小时巡查一次，发现隐患立即报告值班主管。\n", encoding="utf-8")
     settings = replace(base_settings, data_dir=data, store_dir=root / "store", collection="small_files")
     embedder = MixEmbedder(SimpleNamespace(name=settings.model, dim=384), [])
-    store = Store(settings, settings.model)
-    started = time.perf_counter()
-    report = ingest(settings, embedder, store)
-    ingest_s = time.perf_counter() - started
-    started = time.perf_counter()
-    again = ingest(settings, embedder, store)
+    report, ingest_s, again, reingest_s = ingest_twice(settings, embedder, Store(settings, settings.model))
     result = {"files": n, "ingest_s": round(ingest_s, 1), "files_per_s": round(n / ingest_s),
-              "reingest_s": round(time.perf_counter() - started, 1), "failed": len(report.failed),
+              "reingest_s": round(reingest_s, 1), "failed": len(report.failed),
               "unchanged_on_rerun": len(again.unchanged)}
     shutil.rmtree(root, ignore_errors=True)
     return result

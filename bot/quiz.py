@@ -27,7 +27,7 @@ from ingest.records import Chunk, category_of
 from .exam import Blueprint, Paper, Result, draw, mark
 from .grading import Grade, Grader, clauses
 from .records import QuizItem
-from .text import content_words, is_function_word, rarity, split_sentences
+from .text import content_words, figure_value, is_function_word, rarity, split_sentences
 
 KINDS = ("enumeration", "blank", "choice", "judge", "short")
 KIND_NAMES = {"enumeration": "列举", "blank": "填空", "choice": "选择", "judge": "判断", "short": "简答"}
@@ -205,15 +205,9 @@ def _plausible(option: str, answer: str, kind: str) -> bool:
         return abs(len(option) - len(answer)) <= 1
     # a figure people could confuse with the right one: the same order of magnitude (2019年 is not 2年),
     # never the same value written otherwise (10 for 十)
-    mine, theirs = _number(answer), _number(option)
+    mine, theirs = figure_value(answer), figure_value(option)
     return bool(mine and theirs) and theirs != mine and 0.1 <= theirs / mine <= 10
 
-
-def _number(figure: str) -> float | None:
-    try:
-        return float(figure)
-    except ValueError:
-        return from_chinese(figure)
 
 
 # --- validation -------------------------------------------------------------------

@@ -247,7 +247,8 @@ def _clauses(text: str, breaks: str = "[。；;，,\n]") -> list[str]:
     return [c for c in re.split(breaks, text) if c.strip()]
 
 
-def _value(raw: str) -> float | None:
+def figure_value(raw: str) -> float | None:
+    """「5000万」 → 50000000, 「二十四」 → 24, 「1.5」 → 1.5; None when it is not a number."""
     raw = raw.replace(",", "").replace(" ", "")
     scale = 1
     while raw and raw[-1] in "万亿" and len(raw) > 1:
@@ -270,7 +271,7 @@ def figures(text: str) -> list[tuple[float, str]]:
             continue   # a lone 一 or 三 inside a word (一般, 三同时) is not a figure
         if raw[0] in "百千万亿":
             continue   # 千万不要, 万一: words, not numbers (a numeral starts with a digit or 十)
-        value = _value(raw)
+        value = figure_value(raw)
         if value is not None:
             out.append((value, text[m.end():m.end() + 16]))
     return out
