@@ -30,15 +30,16 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m bench.evaluation
+	$(BIN)/python -m bench.items
 	$(BIN)/python -m bench
 
 calibrate: setup
-	$(BIN)/python -m bot.calibrate eval/dev.jsonl eval/legacy.jsonl --grading eval/grading.jsonl eval/grading-dev.jsonl
+	$(BIN)/python -m bot.calibrate eval/dev.jsonl eval/legacy.jsonl --grading eval/grading.jsonl eval/grading-dev.jsonl eval/grading-dev2.jsonl
 
 # the README's pictures, taken by the browser tests in headless Chromium
 screenshots: setup
 	KB_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q tests/test_browser.py tests/test_browser_history.py
-	for name in answer history quiz phone; do cp tests/artifacts/$$name.png docs/screenshot-$$name.png; done
+	for name in answer history quiz exam phone; do cp tests/artifacts/$$name.png docs/screenshot-$$name.png; done
 
 clean:
 	rm -rf var/store

@@ -45,6 +45,7 @@ def cmd_quiz(args) -> int:
     from .progress import Progress
     from .grading import Grader, key_points_of, needed_points
     from .quiz import KINDS, KIND_NAMES, QuizService
+    from .quiz_views import EMPTY, options_of
     from .retrieval import Retriever
 
     settings = _settings(args)
@@ -77,18 +78,21 @@ def cmd_quiz(args) -> int:
         print("\n".join(service.report.lines()), file=sys.stderr)
         print(f"{len(items)} questions written to {args.export}", file=sys.stderr)
         return 0
-    service.grader = Grader(kb.embedder)
     trainee = args.trainee or input("姓名：").strip() or "trainee"
+    if args.book or args.stats:
+        print(format_progress(service, trainee, book=args.book))
+        return 0
+    service.grader = Grader(kb.embedder)
     kinds = tuple(args.kinds.split(",")) if args.kinds else KINDS
-    print("输入答案后回车；选择题可答 A–D；输入 q 退出。")
+    print("输入答案后回车；选择题可答字母（多选如 ABD）；输入 q 退出。")
     while True:
-        item = service.pick(trainee, args.scope, kinds, review=args.review)
+        item = service.pick(trainee, args.scope, kinds, review=args.review, mode=args.mode)
         if item is None:
-            print("这个范围里没有题目。")
+            print(EMPTY.get(args.mode or "practice", EMPTY["practice"]))
             return 1
         print(f"\n【{KIND_NAMES[item.kind]}】{item.question}")
-        for letter, option in zip("ABCD", item.options):
-            print(f"  {letter}. {option}")
+        for line in options_of(item):
+            print(f"  {line}")
         try:
             answer = input("> ")
         except EOFError:
@@ -109,11 +113,12 @@ def cmd_exam(args) -> int:
     from .grading import Grader
     from .progress import Progress
     from .quiz import KIND_NAMES, QuizService
+    from .quiz_views import options_of
     from .retrieval import Retriever
 
     settings = _settings(args)
-    kb = KnowledgeBase(settings, load_embedder=not (args.paper or args.key))
-    counts = dict(DEFAULT_COUNTS)
+    kb = KnowledgeBase(settings)
+    counts = {} if args.counts else dict(DEFAULT_COUNTS)   # --counts names the whole paper
     for part in filter(None, (args.counts or "").split(",")):
         kind, _, n = part.partition("=")
         counts[kind.strip()] = int(n)
@@ -138,8 +143,8 @@ def cmd_exam(args) -> int:
     answers = {}
     for n, item in enumerate(paper.items, 1):
         print(f"\n{n}.【{KIND_NAMES[item.kind]}】{item.question}")
-        for letter, option in zip("ABCD", item.options):
-            print(f"  {letter}. {option}")
+        for line in options_of(item):
+            print(f"  {line}")
         try:
             answers[item.id] = input("> ")
         except EOFError:
@@ -148,15 +153,40 @@ def cmd_exam(args) -> int:
     return 0
 
 
+def format_progress(service, trainee: str, book: bool) -> str:
+    """The trainee's scores by kind and document, the wrong-answer book, today's reviews, readiness."""
+    from .exam import basis, key_text
+    from .quiz import KIND_NAMES
+
+    progress = service.progress
+    scores, ready = progress.scores(trainee), progress.readiness(trainee)
+    lines = [f"{trainee}：已答 {scores['answered']} 题，答对 {scores['correct']} 题，得分率 {scores['score']:.0%}；"
+             f"错题本 {len(progress.wrong_book(trainee))} 题，今日到期 {len(progress.due_today(trainee))} 题"]
+    if ready:
+        lines.append(f"考试准备度：最近 {ready['papers']} 次模拟考试平均得分率 {ready['mean_share']:.0%}，"
+                     f"通过 {ready['passed']} 次，估计通过概率约 {ready['pass_chance']:.0%}")
+    for row in scores["by_kind"]:
+        lines.append(f"  {KIND_NAMES.get(row['name'], row['name'])}：已答 {row['answered']}，答对 {row['correct']}，"
+                     f"得分率 {row['score']:.0%}")
+    for row in scores["by_document"] + scores["by_section"]:
+        lines.append(f"  {row['name']}：已答 {row['answered']}，答对 {row['correct']}，得分率 {row['score']:.0%}")
+    if book:
+        lines.append("\n错题本：")
+        for item, row in service.wrong_book(trainee):
+            lines.append(f"【{KIND_NAMES[item.kind]}】{item.question}\n  你的答案：{row['answer'] or '（未答）'}"
+                         f"\n  参考答案：{key_text(item)}\n  {basis(item)}")
+    return "\n".join(lines)
+
+
 def format_exam(result) -> str:
-    from .exam import basis
+    from .exam import basis, key_text
 
     lines = [f"\n得分 {result.score:g} / {result.paper.blueprint.total:g}，{'及格' if result.passed else '不及格'}"
              + ("（超时）" if result.overtime else "")]
     for n, m in enumerate(result.marked, 1):
         if m.earned < m.points:
             lines.append(f"\n{n}. {m.item.question}\n你的答案：{m.answer or '（未答）'}　得分 {m.earned:g} / {m.points:g}"
-                         f"\n参考答案：{m.item.answer}\n{basis(m.item)}：{m.item.key_points[0] if m.item.kind == 'judge' else m.item.passage}")
+                         f"\n参考答案：{key_text(m.item)}\n{basis(m.item)}：{m.item.key_points[0] if m.item.kind == 'judge' else m.item.passage}")
     return "\n".join(lines)
 
 
@@ -180,7 +210,7 @@ def cmd_log(args) -> int:
 
 
 def format_feedback(feedback) -> str:
-    from .views import UNSURE
+    from .quiz_views import UNSURE
 
     grade, item = feedback.grade, feedback.item
     lines = [feedback.summary()] + ([feedback.superseded] if feedback.superseded else [])
@@ -215,15 +245,19 @@ def main(argv: list[str] | None = None) -> int:
     quiz.add_argument("--grade", metavar="FILE.jsonl", help='grade lines {"question", "reference", "answer"}')
     quiz.add_argument("--trainee", help="your name (progress is kept per name)")
     quiz.add_argument("--scope", default="all", help="all, doc:FILE or sec:FILE|SECTION")
-    quiz.add_argument("--kinds", help="comma-separated: enumeration,blank,choice,judge,short")
-    quiz.add_argument("--review", action="store_true", help="missed and due questions first")
+    quiz.add_argument("--kinds", help="comma-separated: choice,multi,judge,blank,enumeration,short")
+    quiz.add_argument("--review", action="store_true", help="the wrong-answer book and due questions first")
+    quiz.add_argument("--mode", choices=("practice", "review", "wrong", "due", "favourites"),
+                      help="practice (unseen first), review, wrong (the 错题本 only), due (today's FSRS queue), favourites")
+    quiz.add_argument("--book", action="store_true", help="print the wrong-answer book (错题本) and exit")
+    quiz.add_argument("--stats", action="store_true", help="print scores by kind and document, due today, readiness")
     quiz.add_argument("--seed", type=int, default=7)
     quiz.add_argument("--store", help="Chroma folder (KB_STORE_DIR)")
     quiz.set_defaults(func=cmd_quiz)
     exam = sub.add_parser("exam", help="a mock exam in the terminal, or print one as Word")
     exam.add_argument("--trainee", help="your name (results are kept per name)")
     exam.add_argument("--scope", default="all", help="all, cat:CATEGORY, doc:FILE or sec:FILE|SECTION")
-    exam.add_argument("--counts", help="questions per kind, e.g. choice=20,judge=10,blank=5,short=2")
+    exam.add_argument("--counts", help="questions per kind, the whole paper: e.g. choice=20,multi=10,judge=10,short=2")
     exam.add_argument("--minutes", type=int, default=60)
     exam.add_argument("--pass-share", type=float, default=0.8, help="share of the points that passes")
     exam.add_argument("--paper", metavar="FILE.docx", help="write the question paper and exit")

@@ -27,14 +27,14 @@ from ingest.pipeline import IngestBusy  # noqa: E402
 from ingest.store import StoreWriteError  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
 
-from . import export, views  # noqa: E402
+from . import export, quiz_views, views  # noqa: E402
 from .admin import AccessDenied, AdminGate, save_uploads  # noqa: E402
 from .conversations import Conversations, valid_browser  # noqa: E402
 from .progress import Progress  # noqa: E402
 from .questionlog import QuestionLog  # noqa: E402
-from .exam import DEFAULT_COUNTS, Blueprint, BlueprintError  # noqa: E402
 from .grading import Grader  # noqa: E402
-from .quiz import KIND_NAMES, KINDS, QuizService  # noqa: E402
+from .quiz import QuizService  # noqa: E402
+from .quiz_page import QuizHandlers, exam_tab, quiz_api, self_test_tab  # noqa: E402
 from .records import Answer  # noqa: E402
 from .service import Service, open_service  # noqa: E402
 
@@ -339,83 +339,6 @@ class LogHandlers:
         return gr.update(value=str(path), visible=True)
 
 
-class QuizHandlers:
-    def __init__(self, quiz: QuizService):
-        self.quiz = quiz
-
-    def next_question(self, trainee: str = "", scope: str = "all", kinds: list[str] | None = None,
-                      review: bool = False) -> dict:
-        """Pick the next self-test question for a trainee (review: missed and due questions first)."""
-        item = self.quiz.pick(_trainee(trainee), scope or "all", tuple(kinds or KINDS), review)
-        if item is None:
-            return {}
-        return {"id": item.id, "kind": item.kind, "question": item.question, "options": item.options,
-                "source": item.source, "section": item.section}
-
-    def answer(self, trainee: str, item_id: str, answer: str) -> dict:
-        """Grade an answer; returns the verdict, key points hit and missed, reference and passage."""
-        feedback = self.quiz.submit(_trainee(trainee), item_id, answer)
-        return {"verdict": feedback.grade.verdict, "score": feedback.grade.score, "hit": feedback.grade.hit,
-                "missed": feedback.grade.missed, "wrong_figures": feedback.grade.wrong_figures,
-                "sure": feedback.grade.sure, "reference": feedback.item.answer,
-                "passage": feedback.item.passage, "source": feedback.item.source, "box": feedback.box,
-                "superseded": feedback.superseded,
-                "progress": self.quiz.progress.scores(_trainee(trainee))}
-
-    def exam_paper(self, scope: str = "all", counts: dict[str, int] | None = None, minutes: int = 60,
-                   pass_share: float = 0.8) -> dict:
-        """Draw a mock exam (default: 单选 25, 判断 10, 填空 10, 简答 2; 100 points, pass at 80); the
-        questions come without answers. Hand it in with /exam_submit."""
-        try:
-            blueprint = Blueprint(counts={str(k): int(v) for k, v in (counts or DEFAULT_COUNTS).items()},
-                                  minutes=int(minutes), pass_share=float(pass_share), scope=scope or "all")
-            paper = self.quiz.paper(blueprint)
-        except BlueprintError as exc:
-            return {"error": str(exc)}
-        except (TypeError, ValueError) as exc:
-            return {"error": f"counts, minutes or pass_share: {exc}"}
-        return {"paper": paper.id, "total": blueprint.total, "pass": blueprint.total * blueprint.pass_share,
-                "minutes": blueprint.minutes,
-                "questions": [{"id": i.id, "kind": i.kind, "question": i.question, "options": i.options}
-                              for i in paper.items]}
-
-    def exam_submit(self, trainee: str, paper: str, answers: dict[str, str]) -> dict:
-        """Hand in a mock exam: the score, pass or fail, and every answer marked with its reference,
-        依据 and passage. Kept in the trainee's results."""
-        if not isinstance(answers, dict):
-            return {"error": "answers: expected an object of question id → answer"}
-        try:
-            return self.quiz.hand_in(_trainee(trainee), paper, answers).to_json()
-        except KeyError as exc:
-            return {"error": str(exc.args[0])}
-
-    def ui_next(self, trainee, scope, kinds, review):
-        item = self.quiz.pick(_trainee(trainee), scope or "all", tuple(kinds or KINDS), review)
-        is_choice = item is not None and item.kind in ("choice", "judge")
-        options = [f"{letter}. {o}" for letter, o in zip("ABCD", item.options)] if is_choice else []
-        return (views.quiz_question_html(item), item.id if item else "",
-                gr.update(choices=options, value=None, visible=is_choice),
-                gr.update(value="", visible=item is not None and not is_choice), "")
-
-    def ui_submit(self, trainee, item_id, choice, text):
-        if not item_id:
-            return "<div class='kb-pending'>请先点“出一题”。</div>", gr.update()
-        answer = choice.split(". ", 1)[1] if choice else (text or "")
-        try:
-            feedback = self.quiz.submit(_trainee(trainee), item_id, answer)
-        except KeyError:
-            return "<div class='kb-notfound'>知识库已更新，这道题已失效，请重新出题。</div>", gr.update()
-        return views.feedback_html(feedback), self.ui_scores(trainee)
-
-    def ui_scores(self, trainee):
-        name = _trainee(trainee)
-        return views.scores_html(name, self.quiz.progress.scores(name), self.quiz.progress.history(name, 10))
-
-
-def _trainee(name: str | None) -> str:
-    return (name or "").strip()[:40] or "学员"
-
-
 def _progress(progress):
     return lambda fraction, message: progress(fraction, desc=message)
 
@@ -548,37 +471,12 @@ def build_app(service: Service, settings: Settings) -> gr.Blocks:
             log_file = gr.File(label="CSV", visible=False, interactive=False, elem_id="log-file")
             show_log.click(logs.ui_show, password, log_view, **private)
             log_csv.click(logs.ui_csv, password, log_file, **private)
-        with gr.Tab("自测"):
-            with gr.Row():
-                trainee = gr.Textbox(label="姓名（按姓名保存进度）", value="学员", elem_id="trainee", scale=1)
-                scope = gr.Dropdown(label="范围", choices=[("全部", "all")], value="all", elem_id="scope", scale=2)
-                kinds = gr.CheckboxGroup(label="题型", choices=[(KIND_NAMES[k], k) for k in KINDS], value=list(KINDS),
-                                         elem_id="kinds", scale=2)
-                review = gr.Checkbox(label="复习模式（错题和到期题优先）", elem_id="review", scale=1)
-            question_view = gr.HTML("<div class='kb-pending'>选择范围和题型，点“出一题”。</div>", elem_id="quiz-question")
-            item_id = gr.State("")
-            choice = gr.Radio(label="选项", choices=[], visible=False, elem_id="quiz-choice")
-            free = gr.Textbox(label="你的答案", lines=3, visible=False, elem_id="quiz-answer")
-            with gr.Row():
-                next_button = gr.Button("出一题", variant="primary", elem_id="quiz-next")
-                submit = gr.Button("提交答案", elem_id="quiz-submit")
-            feedback = gr.HTML(elem_id="quiz-feedback")
-            score_view = gr.HTML(quiz.ui_scores("学员"), elem_id="quiz-score")
-            next_button.click(quiz.ui_next, [trainee, scope, kinds, review], [question_view, item_id, choice, free,
-                                                                             feedback],
-                              api_name="ui_quiz_next", api_visibility="private")
-            submit.click(quiz.ui_submit, [trainee, item_id, choice, free], [feedback, score_view],
-                         api_name="ui_quiz_submit", api_visibility="private")
-            trainee.change(quiz.ui_scores, trainee, score_view, api_name="ui_quiz_scores", api_visibility="private")
-            # the self-test's questions take seconds to generate: made when a page first opens, not at start
-            demo.load(lambda: gr.update(choices=quiz.quiz.scopes()), None, scope, **private)
+        self_test_tab(quiz, demo)
+        exam_tab(quiz, demo)
         gr.api(chat.ask, api_name="ask")
         gr.api(chat.feedback, api_name="feedback")
         gr.api(logs.report, api_name="question_log")
-        gr.api(quiz.next_question, api_name="quiz_next")
-        gr.api(quiz.answer, api_name="quiz_answer")
-        gr.api(quiz.exam_paper, api_name="exam_paper")
-        gr.api(quiz.exam_submit, api_name="exam_submit")
+        quiz_api(quiz)
         gr.api(library.documents, api_name="documents")
         gr.api(library.remove_document, api_name="remove")
         gr.api(library.reindex_all, api_name="reindex")
@@ -593,7 +491,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
     demo = build_app(service, settings)
     demo.queue(default_concurrency_limit=4)
     print(f"serving on http://{host}:{port}", flush=True)
-    demo.launch(server_name=host, server_port=port, show_error=False, css=views.CSS,
+    demo.launch(server_name=host, server_port=port, show_error=False, css=views.CSS + quiz_views.CSS,
                 theme=gr.themes.Default(font=["system-ui", "PingFang SC", "Noto Sans CJK SC", "sans-serif"],
                                         font_mono=["monospace"]),
                 footer_links=["api"], max_file_size=f"{settings.max_file_mb}mb",

@@ -1,8 +1,9 @@
 """Mock exams (模拟考试): a paper drawn by a blueprint, answered without feedback, then marked with
 every miss explained and cited; and the paper printed as Word (question paper and answer key).
 
-The default blueprint follows company 三级安全教育 exams (single choice, true or false, blanks and
-short answers; 100 points, pass at 80). A blueprint can ask for any counts per kind, points per
+The default blueprint follows company 三级安全教育 exams and the registered safety engineer's paper
+(single choice 1 point, multiple choice 2 points with 0.5 per right option of an incomplete answer,
+true or false, blanks and short answers; 100 points, pass at 80). A blueprint can ask for any counts per kind, points per
 kind, a time limit, a pass mark and a scope (a document or category, as the self-test's). The paper
 is drawn from the validated self-test items (bot/quiz.py), so every question cites its provision.
 """
@@ -19,11 +20,15 @@ from dataclasses import dataclass, field
 from .grading import Grade, Grader, needed_points
 from .records import QuizItem
 
-# 单选 25 × 2, 判断 10 × 2, 填空 10 × 2, 简答 2 × 5: 100 points, pass at 80, 60 minutes.
-DEFAULT_COUNTS = {"choice": 25, "judge": 10, "blank": 10, "short": 2}
-DEFAULT_POINTS = {"choice": 2.0, "judge": 2.0, "blank": 2.0, "short": 5.0, "enumeration": 5.0}
-SECTION_NAMES = {"choice": "单项选择题", "judge": "判断题", "blank": "填空题", "enumeration": "列举题", "short": "简答题"}
-ORDER = ("choice", "judge", "blank", "enumeration", "short")
+# 单选 30 × 1, 多选 15 × 2, 判断 20 × 1, 填空 10 × 1, 简答 2 × 5: 100 points, pass at 80, 60 minutes.
+DEFAULT_COUNTS = {"choice": 30, "multi": 15, "judge": 20, "blank": 10, "short": 2}
+DEFAULT_POINTS = {"choice": 1.0, "multi": 2.0, "judge": 1.0, "blank": 1.0, "short": 5.0, "enumeration": 5.0}
+SECTION_NAMES = {"choice": "单项选择题", "multi": "多项选择题", "judge": "判断题", "blank": "填空题",
+                 "enumeration": "列举题", "short": "简答题"}
+ORDER = ("choice", "multi", "judge", "blank", "enumeration", "short")
+# an incomplete 多选 answer of right options: a quarter of the item's points per option (0.5 of 2)
+MULTI_SHARE_PER_OPTION = 0.25
+LETTERS = "ABCDE"
 
 
 class BlueprintError(ValueError):
@@ -108,12 +113,31 @@ def check(blueprint: Blueprint) -> None:
 def draw(items: list[QuizItem], blueprint: Blueprint, seed: int | None = None) -> Paper:
     """A paper of `blueprint.counts` items per kind from `items` (already limited to the scope), in
     the order of the blueprint's sections, at most one item per passage (a blank and a true-or-false
-    statement of the same sentence would give each other away). Raises BlueprintError when a kind
-    has too few."""
+    statement of the same sentence would give each other away). The scarcest kind is drawn first (多选
+    comes from the few passages with a list) and a draw that runs short is tried again with another
+    order; BlueprintError says which kind falls short when none fills the paper."""
     check(blueprint)
     rng = random.Random(seed)
+    passages = {kind: len({i.chunk_id for i in items if i.kind == kind}) for kind in blueprint.counts}
+    kinds = sorted(blueprint.counts, key=lambda k: (passages[k] - blueprint.counts[k], k))
+    short = None
+    for _ in range(_ATTEMPTS):
+        chosen, short = _draw_once(items, blueprint, kinds, rng)
+        if short is None:
+            order = {k: n for n, k in enumerate(ORDER)}
+            chosen.sort(key=lambda i: order.get(i.kind, len(ORDER)))
+            return Paper(secrets.token_hex(6), blueprint, chosen, time.time())
+    kind, found = short
+    raise BlueprintError(f"the scope {blueprint.scope!r} has {found} {kind} questions from different passages "
+                         f"left; the blueprint asks for {blueprint.counts[kind]}")
+
+
+_ATTEMPTS = 20
+
+
+def _draw_once(items, blueprint, kinds, rng) -> tuple[list[QuizItem], tuple[str, int] | None]:
     chosen, used = [], set()
-    for kind in sorted(blueprint.counts, key=lambda k: ORDER.index(k) if k in ORDER else len(ORDER)):
+    for kind in kinds:
         wanted = blueprint.counts[kind]
         pool = sorted((i for i in items if i.kind == kind), key=lambda i: i.id)
         rng.shuffle(pool)
@@ -125,10 +149,9 @@ def draw(items: list[QuizItem], blueprint: Blueprint, seed: int | None = None) -
                 picked.append(item)
                 used.add(item.chunk_id)
         if len(picked) < wanted:
-            raise BlueprintError(f"the scope {blueprint.scope!r} has {len(picked)} {kind} questions from "
-                                 f"different passages; the blueprint asks for {wanted}")
+            return chosen, (kind, len(picked))
         chosen += picked
-    return Paper(secrets.token_hex(6), blueprint, chosen, time.time())
+    return chosen, None
 
 
 def mark(paper: Paper, answers: dict[str, str], grader: Grader, trainee: str, seconds: float) -> Result:
@@ -142,6 +165,8 @@ def mark(paper: Paper, answers: dict[str, str], grader: Grader, trainee: str, se
         share = 1.0 if grade.verdict == "correct" else 0.0
         if grade.verdict == "partial" and item.kind in ("short", "enumeration"):
             share = min(len(grade.hit) / max(needed_points(item.question, item.key_points), 1), 1.0)
+        if grade.verdict == "partial" and item.kind == "multi":
+            share = min(MULTI_SHARE_PER_OPTION * len(grade.hit), 1 - MULTI_SHARE_PER_OPTION)
         marked.append(Marked(item, answer, grade, points, round(points * share, 1)))
     return Result(paper, trainee, marked, seconds)
 
@@ -168,7 +193,7 @@ def paper_docx(paper: Paper, title: str = "安全生产知识模拟考试") -> b
                         f"（每题 {paper.blueprint.points.get(kind, 1.0):g} 分，共 {len(items)} 题）", level=2)
         for n, item in items:
             doc.add_paragraph(f"{n}. {_stem(item)}")
-            for letter, option in zip("ABCD", item.options):
+            for letter, option in zip(LETTERS, item.options):
                 doc.add_paragraph(f"{letter}. {option}")
             if item.kind in ("short", "enumeration"):
                 doc.add_paragraph("答：" + "_" * 40)
@@ -185,8 +210,7 @@ def key_docx(paper: Paper, title: str = "安全生产知识模拟考试　参考
     for number, (kind, items) in enumerate(_sections(paper), 1):
         doc.add_heading(f"{_chinese_ordinal(number)}、{SECTION_NAMES.get(kind, kind)}", level=2)
         for n, item in items:
-            letter = "ABCD"[item.options.index(item.answer)] if item.answer in item.options else ""
-            doc.add_paragraph(f"{n}. {letter + '. ' if letter else ''}{item.answer}")
+            doc.add_paragraph(f"{n}. {key_text(item)}")
             doc.add_paragraph(f"{basis(item)}：{item.key_points[0] if item.kind == 'judge' else _sentence(item)}")
     return _save(doc)
 
@@ -218,9 +242,18 @@ def _sections(paper: Paper):
         yield kind, items
 
 
+def key_text(item: QuizItem) -> str:
+    """「C. 二十四」, 「ABD」 with the options, or the answer itself."""
+    if item.kind == "multi":
+        return "".join(LETTERS[item.options.index(o)] for o in item.key_points) + "．" + "；".join(item.key_points)
+    if item.answer in item.options and item.kind != "judge":
+        return f"{LETTERS[item.options.index(item.answer)]}. {item.answer}"
+    return item.answer
+
+
 def _stem(item: QuizItem) -> str:
-    """The question without its kind's prefix (「选择（…）：」 → the sentence; the source stays)."""
-    if "：" in item.question and item.kind in ("blank", "choice", "judge"):
+    """The question without its kind's prefix (「单选（…）：」 → the sentence; the source stays)."""
+    if "：" in item.question and item.kind in ("blank", "choice", "judge", "multi"):
         where, sentence = item.question.split("：", 1)
         source = where[where.find("（") + 1:-1] if "（" in where else ""
         return f"{sentence}（{source}）" if source else sentence
@@ -228,8 +261,8 @@ def _stem(item: QuizItem) -> str:
 
 
 def _sentence(item: QuizItem) -> str:
-    if item.kind in ("blank", "choice"):
-        return item.question.split("：", 1)[1].replace("____", item.answer)
+    if item.kind in ("blank", "choice") and item.sentence:
+        return item.sentence.replace("____", item.answer)
     return item.answer
 
 

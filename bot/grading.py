@@ -74,7 +74,31 @@ _TRUE_FALSE = {**dict.fromkeys("对 正确 是 √ ✓ ✔ t true yes y".split()
                **dict.fromkeys("错 错误 不对 不正确 否 不是 × ✗ ✘ x f false no n".split(), "错误")}
 
 
+def chosen(item: QuizItem, answer: str) -> list[str]:
+    """The options a 多选 answer picks: letters (「ABD」, 「A,B,D」, 「a b d」) or the options' own words,
+    one per line or separated by ；."""
+    given = answer.strip()
+    letters = "ABCDE"[:len(item.options)]
+    if re.fullmatch(rf"[{letters}{letters.lower()}\s,，、;；]+", given):
+        return [item.options[letters.index(c)] for c in dict.fromkeys(given.upper()) if c in letters]
+    pieces = {normalize(p) for p in re.split(r"[；;\n|]", given) if p.strip()}
+    return [o for o in item.options if normalize(o) in pieces]
+
+
+def grade_multi(item: QuizItem, answer: str) -> Grade:
+    """As the registered safety engineer's exam marks it: any wrong option scores nothing; an
+    incomplete answer of right options earns part (the exam gives 0.5 per option); all of them, all."""
+    picked, key = chosen(item, answer), item.key_points
+    right = [o for o in picked if o in key]
+    missed = [o for o in key if o not in picked]
+    if not picked or len(right) < len(picked):
+        return Grade("wrong", 0.0, [], key)
+    return Grade("correct" if not missed else "partial", len(right) / len(key), right, missed)
+
+
 def grade_exact(item: QuizItem, answer: str) -> Grade:
+    if item.kind == "multi":
+        return grade_multi(item, answer)
     given = answer.strip()
     if item.options and re.fullmatch(r"[A-Da-d]", given) and "ABCD".index(given.upper()) < len(item.options):
         given = item.options["ABCD".index(given.upper())]
@@ -136,7 +160,7 @@ class Grader:
         self.thresholds = {**DEFAULTS, **calibration().get("grader", {}), **thresholds}
 
     def grade(self, item: QuizItem, answer: str) -> Grade:
-        if item.kind in ("blank", "choice", "judge"):
+        if item.kind in ("blank", "choice", "judge", "multi"):
             return grade_exact(item, answer)
         return self.grade_text(item.question, item.key_points, item.answer, answer,
                                needed_points(item.question, item.key_points))

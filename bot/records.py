@@ -76,7 +76,7 @@ class QuizItem:
     """A self-test question tied to the passage that answers it."""
 
     id: str
-    kind: str              # enumeration | blank | choice | short
+    kind: str              # choice | multi | judge | blank | enumeration | short
     question: str
     options: list[str]
     answer: str
@@ -87,6 +87,7 @@ class QuizItem:
     chunk_id: str = ""
     title: str = ""
     article: str = ""      # 第二十八条, when the passage is (part of) an article
+    sentence: str = ""     # the blanked sentence (填空, 单选), the statement (判断) or the list's lead (多选)
 
     def export(self) -> dict:
         return {k: getattr(self, k) for k in ("id", "kind", "question", "options", "answer", "source",

@@ -149,61 +149,6 @@ def conversation_html(turns: list[Answer]) -> str:
                    for i, a in enumerate(turns))
 
 
-VERDICT = {"correct": ("✅ 正确", "kb-correct"), "partial": ("🟡 部分正确", "kb-partial"), "wrong": ("❌ 错误", "kb-wrong")}
-KIND_LABEL = {"enumeration": "列举题", "blank": "填空题", "choice": "选择题", "judge": "判断题", "short": "简答题"}
-
-
-def quiz_question_html(item) -> str:
-    if item is None:
-        return "<div class='kb-pending'>这个范围里没有题目，换一个范围或题型试试。</div>"
-    return (f"<div class='kb-quiz'><b>【{KIND_LABEL[item.kind]}】</b>{escape(item.question)}"
-            f"<br><small>出处：《{escape(item.title)}》{escape(item.section)}</small></div>")
-
-
-UNSURE = "评分不太确定：请对照下面的要点和出处自评。"
-
-
-def feedback_html(feedback) -> str:
-    grade, item = feedback.grade, feedback.item
-    word, css = VERDICT[grade.verdict]
-    rows = [f"<div class='kb-verdict {css}'>{word}</div>"]
-    if feedback.superseded:
-        rows.append(f"<div class='kb-notice kb-quiz-superseded'>{escape(feedback.superseded)}</div>")
-    if grade.wrong_figures:
-        rows.append("<div>数字与原文不符：" + "、".join(escape(f) for f in grade.wrong_figures) + "</div>")
-    if not grade.sure:
-        rows.append(f"<div class='kb-notice'>{UNSURE}</div>")
-    if item.kind in ("enumeration", "short"):
-        if grade.hit:
-            rows.append("<div>答到的要点：" + "；".join(escape(p) for p in grade.hit) + "</div>")
-        if grade.missed:
-            rows.append("<div>漏掉的要点：" + "；".join(escape(p) for p in grade.missed) + "</div>")
-    rows.append(f"<div><b>参考答案：</b>{escape(item.answer)}</div>")
-    passage = escape(item.passage)
-    marks = item.key_points
-    if item.kind in ("blank", "choice"):   # the whole sentence, not the first place the word occurs
-        marks = [item.question.split("：", 1)[1].replace("____", item.answer)]
-    for point in sorted(set(marks), key=len, reverse=True):
-        if escape(point) in passage:
-            passage = passage.replace(escape(point), f"<mark>{escape(point)}</mark>", 1)
-    rows.append(f"<details open><summary>出处：《{escape(item.title)}》{escape(item.section)}</summary>"
-                f"<div class='kb-passage'>{passage}</div></details>")
-    return "<div class='kb-feedback'>" + "".join(rows) + "</div>"
-
-
-def scores_html(trainee: str, scores: dict, history: list[dict] = ()) -> str:
-    if not scores["answered"]:
-        return f"<div class='kb-pending'>{escape(trainee)}：还没有答题记录。</div>"
-    rows = "".join(f"<tr><td>{escape(r['name'])}</td><td>{r['answered']}</td><td>{r['correct']}</td>"
-                   f"<td>{r['score']:.0%}</td></tr>" for r in scores["by_document"] + scores["by_section"])
-    recent = "、".join(VERDICT[h["verdict"]][0].split()[0] for h in history)
-    return (f"<div id='kb-score'><b>{escape(trainee)}</b>：已答 <span class='kb-answered'>{scores['answered']}</span> 题，"
-            f"答对 <span class='kb-right'>{scores['correct']}</span> 题，得分率 {scores['score']:.0%}"
-            f"{'<br>最近：' + recent if recent else ''}"
-            f"<table class='kb-table'><tr><th>文档 / 章节</th><th>已答</th><th>答对</th><th>得分率</th></tr>{rows}"
-            "</table></div>")
-
-
 def question_log_html(enabled: bool, counts: dict, unanswered: list, wrong: list) -> str:
     """The admin view: what was asked and not answered, and what was marked wrong."""
     from .questionlog import OUTCOME_NAMES

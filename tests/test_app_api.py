@@ -88,19 +88,27 @@ def test_quiz_through_the_api(client):
     result = client.predict("接口学员", question["id"], "不知道", api_name="/quiz_answer")
     assert result["verdict"] == "wrong" and result["missed"] and result["passage"]
     assert result["progress"]["answered"] == 1 and result["progress"]["correct"] == 0
+    assert result["basis"].startswith("依据：《") and result["due"]    # FSRS says when it comes back
     review = client.predict("接口学员", "doc:应急局局长安全访谈稿.docx", ["enumeration"], True, api_name="/quiz_next")
     assert review["id"] == question["id"]      # the miss comes back first in review mode
+    book = client.predict("接口学员", api_name="/quiz_wrong_book")
+    assert [b["id"] for b in book] == [question["id"]] and book[0]["your_answer"] == "不知道"
+    assert client.predict("接口学员", question["id"], api_name="/quiz_favourite") == {"favourite": True}
+    favourite = client.predict("接口学员", "all", None, False, "favourites", api_name="/quiz_next")
+    assert favourite["id"] == question["id"]
+    progress = client.predict("接口学员", api_name="/quiz_progress")
+    assert progress["wrong_book"] == 1 and progress["by_kind"][0]["name"] == "enumeration"
 
 
 def test_a_mock_exam_through_the_api(client):
-    paper = client.predict("all", {"choice": 2, "judge": 1}, 30, 0.6, api_name="/exam_paper")
-    assert paper["total"] == 6 and len(paper["questions"]) == 3
+    paper = client.predict("all", {"choice": 2, "multi": 1, "judge": 1}, 30, 0.6, api_name="/exam_paper")
+    assert paper["total"] == 5 and len(paper["questions"]) == 4       # 单选 1, 多选 2, 判断 1 point
     assert all("answer" not in q for q in paper["questions"])       # nothing given away before hand-in
     first = paper["questions"][0]
     result = client.predict("接口考生", paper["paper"], {first["id"]: "A"}, api_name="/exam_submit")
-    assert result["total"] == 6 and len(result["answers"]) == 3
+    assert result["total"] == 5 and len(result["answers"]) == 4
     unanswered = [a for a in result["answers"] if a["answer"] == ""]
-    assert len(unanswered) == 2 and all(a["earned"] == 0 and a["basis"].startswith("依据：") for a in unanswered)
+    assert len(unanswered) == 3 and all(a["earned"] == 0 and a["basis"].startswith("依据：") for a in unanswered)
     assert "error" in client.predict("all", {"judge": 100_000}, 30, 0.6, api_name="/exam_paper")
 
 

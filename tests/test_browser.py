@@ -1,4 +1,6 @@
 """End to end in headless Chromium (Debian's, driven by Playwright): what a trainee sees."""
+import re
+
 import pytest
 from browser import ARGS, CHROMIUM, require_chromium
 from conftest import ARTIFACTS
@@ -97,12 +99,12 @@ def test_quiz_right_then_wrong_and_the_score_changes(page, service):
     from bot.quiz import generate
 
     answers: dict[str, set[str]] = {}   # one question text can belong to two items with different answers
-    for item in generate(service.retriever.snapshot().chunks, seed=7)[0]:
+    for item in generate(service.retriever.snapshot().chunks, seed=7, embedder=service.kb.embedder)[0]:
         answers.setdefault(item.question, set()).add(item.answer)
     page.get_by_role("tab", name="自测").click()
     page.fill("#trainee input, #trainee textarea", "浏览器学员")
-    for label in ("列举", "填空", "判断", "简答"):                 # choice questions only
-        page.locator("#kinds").get_by_label(label).uncheck()
+    for label in ("多选", "判断", "填空", "列举", "简答"):          # single choice only
+        page.locator("#kinds").get_by_label(label, exact=True).uncheck()
 
     def next_question():
         while True:    # a question whose text is ambiguous cannot be checked: take the next one
@@ -121,10 +123,10 @@ def test_quiz_right_then_wrong_and_the_score_changes(page, service):
         return question, answer
 
     question, answer = next_question()
-    page.locator("#quiz-choice label").filter(has_text=answer).first.click()
+    page.locator("#quiz-choice label").filter(has_text=re.compile(rf"[A-D]\. {re.escape(answer)}\s*$")).click()
     page.click("#quiz-submit")
     expect(page.locator("#quiz-feedback")).to_contain_text("正确", timeout=30_000)
-    expect(page.locator("#quiz-feedback")).to_contain_text(f"参考答案：{answer}")
+    expect(page.locator("#quiz-feedback")).to_contain_text(re.compile(rf"参考答案：[A-D]\. {re.escape(answer)}依据"))
     expect(page.locator("#quiz-score .kb-answered")).to_have_text("1")
     expect(page.locator("#quiz-score .kb-right")).to_have_text("1")
 
@@ -135,4 +137,45 @@ def test_quiz_right_then_wrong_and_the_score_changes(page, service):
     expect(page.locator("#quiz-feedback")).to_contain_text("出处")
     expect(page.locator("#quiz-score .kb-answered")).to_have_text("2")
     expect(page.locator("#quiz-score .kb-right")).to_have_text("1")
+    expect(page.locator("#quiz-score .kb-wrong-count")).to_have_text("1")     # the miss is in the 错题本
+    expect(page.locator("#quiz-feedback")).to_contain_text("下次复习")
     page.screenshot(path=str(ARTIFACTS / "quiz.png"), full_page=True)
+    page.click("#quiz-favourite")
+    expect(page.locator("#quiz-favourite")).to_contain_text("已收藏")
+    page.get_by_text("错题本", exact=True).click()
+    page.click("#show-book")
+    expect(page.locator("#wrong-book")).to_contain_text(question[:20], timeout=30_000)
+
+
+def test_a_mock_exam_end_to_end(page, service):
+    from bot.quiz import generate
+
+    keys = {i.id: i for i in generate(service.retriever.snapshot().chunks, seed=7, embedder=service.kb.embedder)[0]}
+    page.get_by_role("tab", name="模拟考试").click()
+    page.fill("#exam-trainee input, #exam-trainee textarea", "浏览器考生")
+    page.click("#exam-start")
+    questions = page.locator("#exam-paper [data-item]")
+    expect(questions).to_have_count(77, timeout=60_000)                       # the default blueprint
+    expect(page.locator("#exam-paper .kb-timer")).to_contain_text("剩余", timeout=10_000)
+    expect(page.locator("#exam-paper")).to_contain_text("多项选择题")
+    assert "参考答案" not in page.locator("#exam-paper").inner_text()          # nothing given away
+    # answer the first single choice and the first multi-select right, leave the rest
+    choice = questions.first
+    item = keys[choice.get_attribute("data-item")]
+    option_label = lambda text: re.compile(rf"[A-E]\. {re.escape(text)}\s*$")   # noqa: E731 (「十」 is inside 「二十」)
+    choice.locator("label").filter(has_text=option_label(item.answer)).locator("input").check()
+    multi = page.locator("#exam-paper [data-kind=multi]").first
+    item = keys[multi.get_attribute("data-item")]
+    for option in item.key_points:
+        multi.locator("label").filter(has_text=option_label(option)).locator("input").check()
+    page.click("#exam-hand-in")
+    report = page.locator("#exam-report")
+    expect(report).to_contain_text("得分", timeout=60_000)
+    expect(report.locator(".kb-exam-score")).to_have_text("3")               # 单选 1 + 多选 2 of 100
+    expect(report).to_contain_text("不及格")
+    expect(report).to_contain_text("依据：《")
+    expect(page.locator("#exam-hand-in")).to_be_hidden()
+    expect(page.locator("#exam-paper [data-item]")).to_have_count(0)          # the report replaces the paper
+    page.screenshot(path=str(ARTIFACTS / "exam.png"))
+    page.click("#exam-print")
+    expect(page.locator("#exam-files")).to_contain_text(".docx", timeout=30_000)

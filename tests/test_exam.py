@@ -15,7 +15,7 @@ from bot.grading import Grader
 from bot.progress import Progress
 from bot.quiz import QuizService
 
-SMALL = Blueprint(counts={"choice": 4, "judge": 2, "blank": 2, "short": 1})
+SMALL = Blueprint(counts={"choice": 4, "multi": 2, "judge": 2, "blank": 2, "short": 1})
 
 
 @pytest.fixture
@@ -25,9 +25,9 @@ def quiz(tmp_path, service, embedder):
 
 def test_a_paper_follows_its_blueprint(quiz):
     paper = quiz.paper(SMALL, seed=1)
-    assert [i.kind for i in paper.items] == ["choice"] * 4 + ["judge"] * 2 + ["blank"] * 2 + ["short"]
-    assert len({i.chunk_id for i in paper.items}) == 9      # one question per passage: none gives another away
-    assert SMALL.total == 4 * 2 + 2 * 2 + 2 * 2 + 5
+    assert [i.kind for i in paper.items] == ["choice"] * 4 + ["multi"] * 2 + ["judge"] * 2 + ["blank"] * 2 + ["short"]
+    assert len({i.chunk_id for i in paper.items}) == 11     # one question per passage: none gives another away
+    assert SMALL.total == 4 * 1 + 2 * 2 + 2 * 1 + 2 * 1 + 5   # 单选 1, 多选 2, 判断 1, 填空 1, 简答 5 points
     assert [i.id for i in quiz.paper(SMALL, seed=1).items] == [i.id for i in paper.items]
     scoped = quiz.paper(Blueprint(counts={"choice": 3}, scope="doc:work_safety_law_2021.md"), seed=2)
     assert {i.source for i in scoped.items} == {"work_safety_law_2021.md"}
@@ -43,13 +43,18 @@ def test_handing_in_marks_every_answer_and_keeps_the_result(quiz, tmp_path, serv
     result = quiz.hand_in("考生甲", paper.id, right)
     assert result.score == SMALL.total and result.passed and not result.misses()
 
-    wrong = {**right, paper.items[0].id: "不知道", paper.items[4].id: "错" if paper.items[4].answer == "正确" else "对"}
+    multi, judge = paper.items[4], paper.items[6]
+    first_right = "ABCDE"[multi.options.index(multi.key_points[0])]
+    wrong = {**right, paper.items[0].id: "不知道", multi.id: first_right,
+             judge.id: "错" if judge.answer == "正确" else "对"}
     # another app process sharing the database, whose questions were generated otherwise (a changed
     # knowledge base), still marks the paper this one drew: the paper keeps its questions
     other = QuizService(service.retriever, Progress(tmp_path / "app.sqlite3"), Grader(embedder), seed=8)
     result = other.hand_in("考生乙", paper.id, wrong)
-    assert result.score == SMALL.total - 4 and result.passed        # 17 of 21 passes at 80%
-    assert [m.item.id for m in result.misses()] == [paper.items[0].id, paper.items[4].id]
+    # 单选 −1, 多选 with one right option of its key 0.5 of 2, 判断 −1: 13.5 of 17 fails at 80%
+    assert result.score == SMALL.total - 3.5 and not result.passed
+    assert [m.item.id for m in result.misses()] == [paper.items[0].id, multi.id, judge.id]
+    assert [m.earned for m in result.misses()] == [0, 0.5, 0]
     assert all(basis(m.item).startswith("依据：《") for m in result.misses())
     assert quiz.progress.exams("考生乙")[0]["score"] == result.score
     assert paper.items[0].id in quiz.progress.review_order("考生乙")          # a miss comes back in review
@@ -65,12 +70,16 @@ def test_the_printed_paper_hides_the_answers_and_the_key_cites_them(quiz):
     paper = quiz.paper(SMALL, seed=4)
     questions = "\n".join(p.text for p in Document(io.BytesIO(paper_docx(paper))).paragraphs)
     key = "\n".join(p.text for p in Document(io.BytesIO(key_docx(paper))).paragraphs)
-    assert "一、单项选择题" in questions and "满分 21 分" in questions
+    assert "一、单项选择题" in questions and "二、多项选择题" in questions and "满分 17 分" in questions
     for item in paper.items:
         if item.kind == "blank":
-            assert item.question.split("：", 1)[1].split("____")[0] in questions
-            assert item.question.split("：", 1)[1].replace("____", item.answer) not in questions
-        assert basis(item) in key and item.answer in key
+            assert item.sentence.split("____")[0] in questions
+            assert item.sentence.replace("____", item.answer) not in questions
+        if item.kind == "multi":   # every option printed with its letter; the key gives the letters
+            assert all(f"{letter}. {option}" in questions for letter, option in zip("ABCDE", item.options))
+            letters = "".join("ABCDE"[item.options.index(o)] for o in item.key_points)
+            assert f"{letters}．" in key
+        assert basis(item) in key and all(point in key for point in item.answer.split("；"))
 
 
 def test_questions_export_as_csv_for_a_spreadsheet(shipped_kb, tmp_path):
@@ -82,16 +91,16 @@ def test_questions_export_as_csv_for_a_spreadsheet(shipped_kb, tmp_path):
     text = out.read_text(encoding="utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
-    assert rows[0] == ["编号", "题型", "题目", "选项", "答案", "依据", "文件"] and len(rows) > 1000
-    assert {r[1] for r in rows[1:]} >= {"单项选择题", "判断题", "填空题", "简答题"}
+    assert rows[0] == ["编号", "题型", "题目", "选项", "答案", "依据", "文件"] and len(rows) > 600
+    assert {r[1] for r in rows[1:]} >= {"单项选择题", "多项选择题", "判断题", "填空题", "简答题"}
 
 
 def test_the_exam_in_the_terminal(shipped_kb, tmp_path):
     env = {**os.environ, "KB_STORE_DIR": str(shipped_kb.settings.store_dir), "PYTHONPATH": str(ROOT),
            "KB_APP_DB": str(tmp_path / "app.sqlite3")}
     done = subprocess.run([sys.executable, "-m", "bot", "exam", "--trainee", "终端考生", "--seed", "5",
-                           "--counts", "choice=2,judge=1,blank=0,short=0"], input="A\nA\n对\n", env=env, cwd=ROOT,
+                           "--counts", "choice=2,multi=1,judge=1"], input="A\nA\nAB\n对\n", env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    assert "模拟考试：3 题，满分 6 分" in done.stdout
-    assert re.search(r"得分 \d+ / 6，(?:不及格|及格)", done.stdout)
+    assert "模拟考试：4 题，满分 5 分" in done.stdout and "【多选】" in done.stdout
+    assert re.search(r"得分 [\d.]+ / 5，(?:不及格|及格)", done.stdout)

@@ -1,69 +1,129 @@
 """Self-test questions: generated from the shipped knowledge base, validated, graded, remembered."""
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 
 import pytest
 from conftest import ROOT
 
+import re
+from collections import Counter
+
+from bot.exam import Blueprint, mark
+from bot.grading import Grader, chosen, grade_exact, normalize
 from bot.progress import Progress
-from bot.grading import Grader, grade_exact, normalize
 from bot.quiz import KINDS, QuizService, generate
 from bot.records import QuizItem
+from bot.text import is_function_word
+from bot.validation import LIST_CLAIM, says
 
 
 @pytest.fixture(scope="module")
 def generated(service):
-    return generate(service.retriever.snapshot().chunks, seed=7)
+    return generate(service.retriever.snapshot().chunks, seed=7, embedder=service.kb.embedder)
 
 
-def test_at_least_150_validated_questions_across_all_kinds(generated):
+@pytest.fixture(scope="module")
+def corpus(service):
+    return "\n".join(c.text for c in service.retriever.snapshot().chunks)
+
+
+def test_an_exam_bank_of_every_kind_that_asks_every_article(service, generated):
     items, report = generated
-    assert len(items) >= 150
     counts = {k: sum(i.kind == k for i in items) for k in KINDS}
+    assert len(items) >= 600 and all(counts[k] >= 100 for k in ("choice", "multi", "judge")), counts
     assert all(counts[k] >= 5 for k in KINDS), counts
+    articles = {(c.source, c.article) for c in service.retriever.snapshot().chunks if c.article}
+    assert articles and articles <= {(i.source, i.article) for i in items}
     per_document = [line for line in report.lines() if "candidates" in line]
     assert len(per_document) == 4 and sum(report.candidates.values()) >= len(items)
 
 
 def test_generation_is_deterministic_for_a_seed(service, generated):
-    again, _ = generate(service.retriever.snapshot().chunks, seed=7)
+    again, _ = generate(service.retriever.snapshot().chunks, seed=7, embedder=service.kb.embedder)
     assert [i.id for i in again] == [i.id for i in generated[0]]
-    other, _ = generate(service.retriever.snapshot().chunks, seed=8)
+    other, _ = generate(service.retriever.snapshot().chunks, seed=8, embedder=service.kb.embedder)
     assert [i.id for i in other] != [i.id for i in generated[0]]
 
 
-def test_a_sample_of_questions_checks_out_against_its_source(service, generated):
+def test_every_objective_item_has_exactly_the_key_it_claims(service, generated, corpus):
     items, _ = generated
-    corpus = "\n".join(c.text for c in service.retriever.snapshot().chunks)
     texts = {c.id: c.text for c in service.retriever.snapshot().chunks}
-    for item in items[::7]:
+    for item in items:
         assert texts[item.chunk_id] == item.passage
         if item.kind in ("blank", "choice"):
-            sentence = item.question.split("：", 1)[1]
-            assert sentence.count("____") == 1 and sentence.replace("____", item.answer) in item.passage
-            assert item.answer.strip() and normalize(item.answer)
+            assert item.sentence.count("____") == 1 and says(item.sentence.replace("____", item.answer), item.passage)
+            assert item.answer.strip() and normalize(item.answer) and item.sentence in item.question
         if item.kind == "choice":
             assert len(set(item.options)) == 4 and item.answer in item.options
-            true = [o for o in item.options if sentence.replace("____", o) in corpus]
-            assert true == [item.answer]
+            assert [o for o in item.options if says(item.sentence.replace("____", o), corpus)] == [item.answer]
+        if item.kind == "multi":
+            assert 4 <= len(set(item.options)) == len(item.options) <= 5 and 2 <= len(item.key_points) <= 4
+            assert all((o in item.key_points) == (o in item.passage) for o in item.options)
         if item.kind in ("enumeration", "short"):
             assert all(p in item.passage for p in item.key_points)
 
 
-def test_true_or_false_statements_are_the_provision_or_a_plausible_figure_it_does_not_say(service, generated):
+def test_true_or_false_is_the_provision_or_one_fact_changed(generated, corpus):
     items, _ = generated
-    corpus = "\n".join(c.text for c in service.retriever.snapshot().chunks)
     judged = [i for i in items if i.kind == "judge"]
-    assert {i.answer for i in judged} == {"正确", "错误"}
+    assert {i.answer for i in judged} == {"正确", "错误"} and all(i.options == ["正确", "错误"] for i in judged)
     for item in judged:
-        statement, truth = item.question.split("：", 1)[1], item.key_points[0]
-        assert truth in item.passage and item.options == ["正确", "错误"]
-        assert (statement in corpus) == (item.answer == "正确")
-        if item.answer == "错误":   # one figure changed, to one of the same order of magnitude
-            changed = [(a, b) for a, b in zip(statement, truth) if a != b]
-            assert changed and len(statement) - len(truth) in (-2, -1, 0, 1, 2)
+        if LIST_CLAIM in item.sentence:   # an item said to be in a provision's list: its own, another list's,
+            said = item.sentence.split(LIST_CLAIM, 1)[1]   # or its own with a figure changed
+            assert (said in item.passage) == (item.answer == "正确") and (said in corpus or item.answer == "错误")
+            continue
+        truth = item.key_points[0]
+        assert says(truth, item.passage) and says(item.sentence, corpus) == (item.answer == "正确")
+        if item.answer == "错误":   # one fact changed: the rest of the sentence stays as the provision says it
+            prefix = len(os.path.commonprefix([item.sentence, truth]))
+            suffix = len(os.path.commonprefix([item.sentence[::-1], truth[::-1]]))
+            assert len(truth) - prefix - suffix <= 8 and len(item.sentence) - prefix - suffix <= 8   # one figure
+
+
+def test_items_ask_what_an_exam_asks(generated):
+    items, _ = generated
+    for item in items:
+        assert "哪些简称" not in item.question and "（以下简称" not in item.question.split("：")[0]
+        if item.kind in ("blank", "choice", "judge") and LIST_CLAIM not in item.sentence:
+            # a whole sentence that stands on its own: not a clause that leans on the one before, not a
+            # list's lead without its list, not the article's label
+            assert not re.match(r"(?:逾期|这|该|此|有前款|以上)", item.sentence)
+            assert "：" in item.sentence or not re.search(r"下列", item.sentence)
+            assert not re.match(r"第[一二三四五六七八九十百零]+条", item.sentence)
+        if item.kind in ("blank", "choice"):
+            assert not is_function_word(item.answer)
+            assert len(item.answer) >= 2 or re.fullmatch(r"\d|[一二两三四五六七八九十]", item.answer)
+            assert not re.search(r"(?:同|第|上)____", item.sentence)   # 同一, 第三人, 上一年 are no figures
+        if item.kind == "choice":
+            figures = [o for o in item.options if re.fullmatch(r"[\d.]+|[一二两三四五六七八九十百千万]+", o)]
+            if figures:   # a figure among figures written the same way, none the same value as another
+                assert len(figures) == 4 and len({bool(re.search(r"\d", o)) for o in figures}) == 1
+            else:         # no option inside another: 「安全」 beside 「安全生产」 gives the key away
+                assert not any(a != b and a in b for a in item.options for b in item.options)
+                assert not any(re.match(r"有关|其他", o) for o in item.options)   # no vague party
+    # a list's lead with its fine is asked once, not once per item of the list
+    asked = Counter(i.question for i in items if i.kind in ("choice", "blank"))
+    assert max(asked.values()) <= 2
+
+
+def test_wrong_options_are_nearer_in_meaning_than_chance(service, generated):
+    """多选's wrong options are other lists' items nearest the list, by the embedder: nearer to the
+    list's items than the other lists' items are on average."""
+    from bot.generation import listings
+
+    lists = [x for c in service.retriever.snapshot().chunks for x in listings(c)]
+    embed = service.kb.embedder.passages
+    gains = []
+    for item in [i for i in generated[0] if i.kind == "multi"][:40]:
+        wrong = [o for o in item.options if o not in item.key_points]
+        pool = [x for lst in lists if lst.chunk.source == item.source and not set(lst.items) & set(item.key_points)
+                for x in lst.items]
+        centre = embed(item.key_points).mean(axis=0)
+        gains.append(float((embed(wrong) @ centre).mean() - (embed(pool) @ centre).mean()))
+    assert len(gains) >= 20 and sum(g > 0 for g in gains) >= 0.8 * len(gains)
 
 
 @pytest.mark.parametrize("given,verdict", [("对", "correct"), ("√", "correct"), ("A", "correct"), ("True", "correct"),
@@ -80,9 +140,11 @@ def test_the_expected_questions_are_there(generated):
     three = next(i for q, i in questions.items() if q.startswith("“三个必须”具体指哪三句话"))
     assert three.key_points == ["管行业必须管安全", "管业务必须管安全", "管生产经营必须管安全"]
     duties = next(i for q, i in questions.items() if "第二十一条" in q and i.kind == "enumeration")
-    assert "（列出任意四项）" in duties.question and len(duties.key_points) == 7
-    assert any(i.kind == "short" and "“管业务必须管安全”明确了什么" in q for q, i in questions.items())
+    assert "（共七项，列出任意四项）" in duties.question and len(duties.key_points) == 7
     assert any(i.kind == "enumeration" and "2个专题" in q for q, i in questions.items())
+    asked = [i for i in generated[0] if i.kind == "multi" and i.article == "第二十一条" and "安全生产法" in i.title]
+    assert asked and all(set(i.key_points) <= set(duties.key_points) for i in asked)
+    assert any(i.kind == "short" and "第一条规定的立法目的是什么" in q for q, i in questions.items())
 
 
 def blank(answer):
@@ -106,29 +168,92 @@ def test_choice_accepts_the_letter():
     assert grade_exact(item, "c").verdict == "correct" and grade_exact(item, "A").verdict == "wrong"
 
 
-def test_progress_persists_and_review_brings_misses_first(tmp_path, service):
+def multi(key=("甲", "丙")):
+    options = ["甲", "乙", "丙", "丁", "戊"]
+    return QuizItem("m", "multi", "多选：…", options, "；".join(key), "s", "", "…", key_points=list(key))
+
+
+@pytest.mark.parametrize("given,verdict,score", [("AC", "correct", 1.0), ("c, a", "correct", 1.0), ("甲；丙", "correct", 1.0),
+                                                 ("A", "partial", 0.5), ("ABC", "wrong", 0.0), ("B", "wrong", 0.0),
+                                                 ("", "wrong", 0.0)])
+def test_multi_select_is_marked_as_the_exam_marks_it(given, verdict, score):
+    grade = grade_exact(multi(), given)
+    assert (grade.verdict, grade.score) == (verdict, score)
+    assert chosen(multi(), "ace") == ["甲", "丙", "戊"]
+
+
+def test_an_incomplete_multi_select_earns_half_a_point_per_right_option():
+    item = multi(("甲", "丙", "丁"))
+    paper = type("P", (), {"items": [item], "blueprint": Blueprint(counts={"multi": 1}),
+                           "points": lambda self, i: 2.0})()
+    for given, earned in (("ACD", 2.0), ("AC", 1.0), ("A", 0.5), ("AB", 0.0)):
+        assert mark(paper, {"m": given}, Grader(None), "t", 0).marked[0].earned == earned
+
+
+def test_fsrs_brings_a_miss_back_soon_and_a_right_answer_later(tmp_path):
     items = {f"i{n}": QuizItem(f"i{n}", "blank", f"q{n}", [], "a", "doc.md", "第一章", "a") for n in range(3)}
     progress = Progress(tmp_path / "quiz.sqlite3")
-    progress.record("王五", items["i0"], "correct", 1.0, "a", now=1000)
-    progress.record("王五", items["i1"], "wrong", 0.0, "b", now=1001)
-    progress.record("王五", items["i2"], "partial", 0.5, "c", now=1002)
-    reopened = Progress(tmp_path / "quiz.sqlite3")        # a restart loses nothing
+    day = 86400.0
+    right = progress.record("王五", items["i0"], "correct", 1.0, "a", now=1000 * day)
+    missed = progress.record("王五", items["i1"], "wrong", 0.0, "b", now=1000 * day + 1)
+    half = progress.record("王五", items["i2"], "partial", 0.5, "c", now=1000 * day + 2)
+    assert missed - 1000 * day < 3600 < right - 1000 * day            # Again: minutes; Good: later
+    assert missed <= half <= right
+    reopened = Progress(tmp_path / "quiz.sqlite3")                     # a restart loses nothing
     scores = reopened.scores("王五")
     assert (scores["answered"], scores["correct"]) == (3, 1)
-    assert scores["by_document"][0]["name"] == "doc.md"
-    assert reopened.review_order("王五", now=1003)[:2] == ["i1", "i2"]   # box 1 first; i0 moved up a box
-    assert "i0" not in reopened.review_order("王五", now=1003)
+    assert scores["by_document"][0]["name"] == "doc.md" and scores["by_kind"][0]["name"] == "blank"
+    assert [r["item_id"] for r in reopened.wrong_book("王五")] == ["i2", "i1"]   # the latest miss first
+    assert reopened.review_order("王五", now=1000 * day + 3)[:2] == ["i1", "i2"]   # the book, oldest miss first
+    assert "i0" not in reopened.review_order("王五", now=1000 * day + 3)
+    assert "i0" in reopened.due("王五", now=right + 1)
+    reopened.record("王五", items["i1"], "correct", 1.0, "a", now=1000 * day + 4)
+    assert [r["item_id"] for r in reopened.wrong_book("王五")] == ["i2"]         # answered right: out of the book
+    assert reopened.card("王五", "i1").last_review is not None
     assert reopened.scores("别人")["answered"] == 0
+
+
+def test_leitner_boxes_of_an_older_store_become_fsrs_cards(tmp_path):
+    path = tmp_path / "app.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE boxes (trainee TEXT, item_id TEXT, box INTEGER, due REAL, PRIMARY KEY (trainee, item_id))")
+        db.executemany("INSERT INTO boxes VALUES (?,?,?,?)", [("老学员", "a", 1, 5000.0), ("老学员", "b", 4, 9e9)])
+    progress = Progress(path)
+    assert progress.due("老学员", now=6000) == ["a"] and progress.seen("老学员") == {"a", "b"}
+    card = progress.card("老学员", "b")
+    assert card.stability == 7.0 and card.due.timestamp() == 9e9           # box 4: a 7-day interval, due as it was
+    assert Progress(path).seen("老学员") == {"a", "b"}                     # migrated once, nothing lost on reopening
+    with sqlite3.connect(path) as db:
+        assert not db.execute("SELECT 1 FROM sqlite_master WHERE name='boxes'").fetchone()
+
+
+def test_favourites_and_readiness(tmp_path):
+    progress = Progress(tmp_path / "quiz.sqlite3")
+    item = QuizItem("f1", "choice", "q", ["a", "b", "c", "d"], "a", "doc.md", "", "a")
+    assert progress.toggle_favourite("赵六", item) and progress.favourites("赵六")[0]["id"] == "f1"
+    assert not progress.toggle_favourite("赵六", item) and progress.favourites("赵六") == []
+    assert progress.readiness("赵六") is None
+    for n, (score, passed) in enumerate(((70, False), (85, True), (90, True))):
+        progress.record_exam("赵六", f"p{n}", score, 100, passed, 600, {}, now=n)
+    ready = progress.readiness("赵六")
+    assert ready["papers"] == 3 and ready["passed"] == 2 and ready["mean_share"] == round(245 / 300, 3)
+    assert ready["pass_chance"] == 0.6                                    # (2 + 1) / (3 + 2)
 
 
 def test_quiz_service_scopes_and_review(tmp_path, service, embedder):
     quiz = QuizService(service.retriever, Progress(tmp_path / "q.sqlite3"), Grader(embedder))
     scopes = dict((v, k) for k, v in quiz.scopes())
     assert "doc:work_safety_law_2021.md" in scopes
-    item = quiz.pick("赵六", "doc:应急局局长安全访谈稿.docx", ("blank",))
-    assert item.source == "应急局局长安全访谈稿.docx" and item.kind == "blank"
+    item = quiz.pick("赵六", "doc:应急局局长安全访谈稿.docx", ("judge",))
+    assert item.source == "应急局局长安全访谈稿.docx" and item.kind == "judge"
     assert quiz.submit("赵六", item.id, "不知道").grade.verdict == "wrong"
-    assert quiz.pick("赵六", "doc:应急局局长安全访谈稿.docx", ("blank",), review=True).id == item.id
+    assert quiz.pick("赵六", "doc:应急局局长安全访谈稿.docx", ("judge",), review=True).id == item.id
+    assert quiz.pick("赵六", "all", KINDS, mode="wrong").id == item.id          # the 错题本 alone
+    assert [i.id for i, _ in quiz.wrong_book("赵六")] == [item.id]
+    assert quiz.pick("新学员", "all", KINDS, mode="wrong") is None               # an empty book says so
+    assert quiz.pick("赵六", "all", KINDS, mode="favourites") is None
+    assert quiz.toggle_favourite("赵六", item.id)
+    assert quiz.pick("赵六", "all", KINDS, mode="favourites").id == item.id
 
 
 def test_cli_export_and_grade(shipped_kb, tmp_path):
