@@ -67,19 +67,19 @@ def measure(items, chunks, current) -> dict:
     taken from those."""
     objective = [i for i in items if i.kind in ("choice", "multi")]
     results = {i.id: checks(i) for i in objective}
-    names = list(next(iter(results.values())))
+    names = list(next(iter(results.values()), {}))
     articles = {(c.source, c.article) for c in chunks if c.article}
     singled = [i for i in objective if i.kind == "choice" and not results[i.id]["key not singled out by length"]]
     choice = [i for i in objective if i.kind == "choice"]
     multi = [i for i in objective if i.kind == "multi"]
     mean = lambda xs: round(sum(xs) / len(xs), 1) if xs else 0.0   # noqa: E731
-    sample = random.Random(SAMPLE_SEED).sample(sorted(current, key=lambda i: i.id), SAMPLE)
+    sample = random.Random(SAMPLE_SEED).sample(sorted(current, key=lambda i: i.id), min(SAMPLE, len(current)))
     return {
         "items": len(items), "by_kind": dict(Counter(i.kind for i in items)), "in_force": len(current),
         "articles": len(articles), "articles_asked": len(articles & {(i.source, i.article) for i in items}),
         "checks": {n: sum(r[n] for r in results.values()) for n in names}, "objective": len(objective),
         "key_longest_share": round(sum(len(i.answer) > max(len(o) for o in i.options if o != i.answer)
-                                       for i in choice) / len(choice), 3),
+                                       for i in choice) / max(len(choice), 1), 3),
         "key_singled_out": len(singled),
         "multi_key_length": mean([len(o) for i in multi for o in i.key_points]),
         "multi_wrong_length": mean([len(o) for i in multi for o in i.options if o not in i.key_points]),

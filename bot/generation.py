@@ -6,8 +6,8 @@ that answers it and is validated (bot/validation.py) before anyone sees it.
 Kinds, after the question banks trainees use:
 - 单选 choice: a figure or a term of a provision blanked; three wrong options of the same role (a
   figure people confuse with it, a term from a neighbouring provision), nearest to the answer first.
-- 多选 multi: a provision's list (「负有下列职责：（一）…」); 2–4 of its items and wrong options taken
-  from the document's other lists, those the embedder finds nearest to the list first.
+- 多选 multi: a provision's list (「负有下列职责：（一）…」); 2–3 of its items and wrong options: its own
+  items with a figure changed, and items of lists of the same role, nearest to the list first.
 - 判断 judge: a figure's sentence as the provision says it or with a confusable figure put in, and a
   list's item said to belong to its list, or an item of another list said to.
 - 填空 blank, 列举 enumeration (recall a list), 简答 short (a definition, what a slogan makes clear).
@@ -66,7 +66,6 @@ _VAGUE_PARTY = re.compile(r"^(?:有关|其他|相关|本|各|该)")
 _LEANS = re.compile(r"^(?:上述|以上|这|该|此|其(?!他)|逾期|情节|并|但|同时|确需|拒不改正)|有前款")
 # the term a definition defines: 「重大事故隐患，是指…」
 _DEFINED = re.compile(r"(?:^|[。；\n）)])\s*(?P<term>[\u4e00-\u9fff]{2,12})[，,]是指")
-_FIGURE_ANSWER = re.compile(r"[\d.]+|[一二两三四五六七八九十百千万]+")
 _PUNCT = set("，。；：、？！“”（）()《》 \n")   # an option of punctuation alone is no option
 # Figures people confuse with one another, by the unit that follows them (the hours of a deadline,
 # the days of a time limit, head counts of an accident grade, fine bounds in 万元, shares of an income):
@@ -167,10 +166,10 @@ def listings(chunk: Chunk, following: Chunk | None = None) -> list[Listing]:
         if not re.search(r"[：:]\s*$", line) or _ITEM_LINE.match(line):
             continue
         items = []
-        for following in lines[i + 1:]:
-            if not _ITEM_LINE.match(following):
+        for next_line in lines[i + 1:]:
+            if not _ITEM_LINE.match(next_line):
                 break
-            items.append(_ITEM_LINE.sub("", following).rstrip("；;。 "))
+            items.append(_ITEM_LINE.sub("", next_line).rstrip("；;。 "))
         clause, sentence = _lead_clause(_ARTICLE_LABEL.sub("", line.strip())), _lead_sentence(line)
         lead = sentence if len(sentence) <= 200 else clause
         if clause and len(items) >= 2:

@@ -74,15 +74,24 @@ _TRUE_FALSE = {**dict.fromkeys("对 正确 是 √ ✓ ✔ t true yes y".split()
                **dict.fromkeys("错 错误 不对 不正确 否 不是 × ✗ ✘ x f false no n".split(), "错误")}
 
 
-def chosen(item: QuizItem, answer: str) -> list[str]:
-    """The options a 多选 answer picks: letters (「ABD」, 「A,B,D」, 「a b d」) or the options' own words,
-    one per line or separated by ；."""
-    given = answer.strip()
+def _letters(item: QuizItem, answer: str) -> str | None:
+    """The option letters an answer gives (「ABD」, 「a, b, d」, 「Ａ．Ｃ」, 「A/C。」), or None when it
+    is not letters alone."""
+    given = unicodedata.normalize("NFKC", answer).strip().rstrip("。.!！")
     letters = "ABCDE"[:len(item.options)]
-    if re.fullmatch(rf"[{letters}{letters.lower()}\s,，、;；]+", given):
-        return [item.options[letters.index(c)] for c in dict.fromkeys(given.upper()) if c in letters]
-    pieces = {normalize(p) for p in re.split(r"[；;\n|]", given) if p.strip()}
-    return [o for o in item.options if normalize(o) in pieces]
+    if not given or not re.fullmatch(rf"[{letters}{letters.lower()}\s,，、;；./]+", given):
+        return None
+    return "".join(dict.fromkeys(c for c in given.upper() if c in letters))
+
+
+def chosen(item: QuizItem, answer: str) -> list[str]:
+    """The options a 多选 answer picks: letters, or the options' own words in any order and with any
+    separators (each option whose words the answer holds)."""
+    letters = _letters(item, answer)
+    if letters is not None:
+        return [item.options["ABCDE".index(c)] for c in letters]
+    given = normalize(answer)
+    return [o for o in item.options if normalize(o) and normalize(o) in given]
 
 
 def grade_multi(item: QuizItem, answer: str) -> Grade:
@@ -100,8 +109,9 @@ def grade_exact(item: QuizItem, answer: str) -> Grade:
     if item.kind == "multi":
         return grade_multi(item, answer)
     given = answer.strip()
-    if item.options and re.fullmatch(r"[A-Da-d]", given) and "ABCD".index(given.upper()) < len(item.options):
-        given = item.options["ABCD".index(given.upper())]
+    letters = _letters(item, given) if item.options else None
+    if letters and len(letters) == 1:
+        given = item.options["ABCDE".index(letters)]
     if item.kind == "judge":   # 「对的」, 「是的」, 「不正确。」
         given = _TRUE_FALSE.get(re.sub(r"的?[。.!！]*$", "", given).lower(), given)
     # the same figure written otherwise (10万 for 十万, 24小时 for 二十四小时) with nothing else different

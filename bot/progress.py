@@ -8,6 +8,7 @@ mode brings back the wrong-answer book first, then the cards that are due.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -46,8 +47,17 @@ _LAST = ("SELECT a.item_id, a.verdict, a.answer, a.answered_at FROM attempts a J
          "(SELECT item_id, MAX(id) AS id FROM attempts WHERE trainee=? GROUP BY item_id) m ON a.id = m.id")
 
 
+class AlreadyHandedIn(KeyError):
+    """The trainee handed this paper in before: a second try would see the marked answers."""
+
+
 def _utc(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, timezone.utc)
+
+
+def _card_id(trainee: str, item_id: str) -> int:
+    # fsrs numbers a card by the clock and sleeps a millisecond to keep numbers apart; ours are named
+    return int(hashlib.sha1(f"{trainee}\x1f{item_id}".encode()).hexdigest()[:12], 16)
 
 
 class Progress:
@@ -63,16 +73,32 @@ class Progress:
 
     def record(self, trainee: str, item, verdict: str, score: float, answer: str, now: float | None = None) -> float:
         """Store an attempt and review the item's card; returns when it is due again (epoch seconds)."""
+        with self._lock, transaction(self.db):
+            return self._record(trainee, item, verdict, score, answer, time.time() if now is None else now)
+
+    def hand_in(self, trainee: str, paper_id: str, attempts: list[tuple], score: float, total: float, passed: bool,
+                seconds: float, details: dict, now: float | None = None) -> None:
+        """A mock exam's result and every answer on it, in one transaction: a paper handed in twice at
+        once (a double click, two processes) is kept once, and the second raises AlreadyHandedIn."""
         now = time.time() if now is None else now
         with self._lock, transaction(self.db):
-            row = self.db.execute("SELECT card FROM cards WHERE trainee=? AND item_id=?", (trainee, item.id)).fetchone()
-            card = Card.from_json(row[0]) if row else Card(due=_utc(now))
-            card, _ = self.scheduler.review_card(card, RATINGS[verdict], review_datetime=_utc(now))
-            due = card.due.timestamp()
-            self.db.execute("INSERT INTO attempts (trainee, item_id, kind, source, section, verdict, score, "
-                            "answer, answered_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                            (trainee, item.id, item.kind, item.source, item.section, verdict, score, answer, now))
-            self.db.execute("INSERT OR REPLACE INTO cards VALUES (?,?,?,?)", (trainee, item.id, card.to_json(), due))
+            if self.db.execute("SELECT 1 FROM exams WHERE trainee=? AND paper_id=?", (trainee, paper_id)).fetchone():
+                raise AlreadyHandedIn(f"paper {paper_id} was already handed in by {trainee}")
+            for item, verdict, item_score, answer in attempts:
+                self._record(trainee, item, verdict, item_score, answer, now)
+            self.db.execute("INSERT INTO exams (trainee, paper_id, score, total, passed, seconds, taken_at, details) "
+                            "VALUES (?,?,?,?,?,?,?,?)", (trainee, paper_id, score, total, int(passed), seconds, now,
+                                                         json.dumps(details, ensure_ascii=False)))
+
+    def _record(self, trainee: str, item, verdict: str, score: float, answer: str, now: float) -> float:
+        row = self.db.execute("SELECT card FROM cards WHERE trainee=? AND item_id=?", (trainee, item.id)).fetchone()
+        card = Card.from_json(row[0]) if row else Card(card_id=_card_id(trainee, item.id), due=_utc(now))
+        card, _ = self.scheduler.review_card(card, RATINGS[verdict], review_datetime=_utc(now))
+        due = card.due.timestamp()
+        self.db.execute("INSERT INTO attempts (trainee, item_id, kind, source, section, verdict, score, "
+                        "answer, answered_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                        (trainee, item.id, item.kind, item.source, item.section, verdict, score, answer, now))
+        self.db.execute("INSERT OR REPLACE INTO cards VALUES (?,?,?,?)", (trainee, item.id, card.to_json(), due))
         return due
 
     def scores(self, trainee: str) -> dict:
@@ -116,7 +142,14 @@ class Progress:
         """The wrong-answer book first (the longest-standing miss first, so the one just missed is not
         asked again at once), then the other cards that are due."""
         missed = [r["item_id"] for r in self.wrong_book(trainee)][::-1]
-        return missed + [i for i in self.due(trainee, now) if i not in set(missed)]
+        book = set(missed)
+        return missed + [i for i in self.due(trainee, now) if i not in book]
+
+    def handed_in(self, trainee: str, paper_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM exams WHERE trainee=? AND paper_id=?", (trainee, paper_id)).fetchone() is not None
+
+    def answered(self, trainee: str) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM attempts WHERE trainee=?", (trainee,)).fetchone()[0]
 
     def seen(self, trainee: str) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT item_id FROM cards WHERE trainee=?", (trainee,))}
@@ -148,22 +181,14 @@ class Progress:
         row = self.db.execute("SELECT blueprint, items, created FROM exam_papers WHERE id=?", (paper_id,)).fetchone()
         return (json.loads(row[0]), json.loads(row[1]), row[2]) if row else None
 
-    def record_exam(self, trainee: str, paper_id: str, score: float, total: float, passed: bool, seconds: float,
-                    details: dict, now: float | None = None) -> None:
-        with self._lock, transaction(self.db):
-            self.db.execute("INSERT INTO exams (trainee, paper_id, score, total, passed, seconds, taken_at, details) "
-                            "VALUES (?,?,?,?,?,?,?,?)", (trainee, paper_id, score, total, int(passed), seconds,
-                                                         time.time() if now is None else now,
-                                                         json.dumps(details, ensure_ascii=False)))
-
     def exams(self, trainee: str, limit: int = 20) -> list[dict]:
         cur = self.db.execute("SELECT paper_id, score, total, passed, seconds, taken_at FROM exams WHERE trainee=? "
                               "ORDER BY taken_at DESC, id DESC LIMIT ?", (trainee, limit))
         return [dict(zip(("paper", "score", "total", "passed", "seconds", "taken_at"), r)) for r in cur]
 
     def readiness(self, trainee: str, recent: int = 5) -> dict | None:
-        """How ready for the exam, from the last few mock exams: their mean share of the points and a
-        pass chance (passes + 1) / (papers + 2), which says 50% before any paper and moves with each."""
+        """How ready for the exam, from the last few mock exams (None before the first): their mean
+        share of the points and a pass chance (passes + 1) / (papers + 2), which moves with each paper."""
         exams = self.exams(trainee, recent)
         if not exams:
             return None
@@ -178,11 +203,13 @@ class Progress:
         with self._lock, transaction(self.db):
             if not self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='boxes'").fetchone():
                 return
+            rows = []
             for trainee, item_id, box, due in self.db.execute("SELECT trainee, item_id, box, due FROM boxes").fetchall():
-                card = Card(due=_utc(due))
+                card = Card(card_id=_card_id(trainee, item_id), due=_utc(due))
                 if box > 1:
                     days = _LEITNER_DAYS.get(box, 14)
-                    card = Card(state=State.Review, stability=float(days), difficulty=5.0, due=_utc(due),
-                                last_review=_utc(due) - timedelta(days=days))
-                self.db.execute("INSERT OR IGNORE INTO cards VALUES (?,?,?,?)", (trainee, item_id, card.to_json(), due))
+                    card = Card(card_id=_card_id(trainee, item_id), state=State.Review, stability=float(days),
+                                difficulty=5.0, due=_utc(due), last_review=_utc(due) - timedelta(days=days))
+                rows.append((trainee, item_id, card.to_json(), due))
+            self.db.executemany("INSERT OR IGNORE INTO cards VALUES (?,?,?,?)", rows)
             self.db.execute("DROP TABLE boxes")

@@ -14,9 +14,14 @@ from ingest.records import category_of
 from .exam import Blueprint, Paper, Result, draw, mark
 from .generation import KIND_NAMES, KINDS, GenerationReport, generate
 from .grading import Grade, Grader
+from .progress import AlreadyHandedIn
 from .records import QuizItem
 
-__all__ = ["KINDS", "KIND_NAMES", "Feedback", "QuizService", "generate"]
+__all__ = ["KINDS", "KIND_NAMES", "AlreadyHandedIn", "Feedback", "NoSuchPaper", "QuizService", "generate"]
+
+
+class NoSuchPaper(KeyError):
+    """No paper of that id in the shared database."""
 
 
 @dataclass
@@ -81,12 +86,11 @@ class QuizService:
             return None
         seen = self.progress.seen(trainee)
         fresh = sorted((i for i in candidates if i.id not in seen), key=lambda i: i.id) or candidates
-        return random.Random(f"{self.seed}:{trainee}:{len(seen)}").choice(fresh)
+        # seeded by the answers given so far, so a scope answered through moves on after each answer
+        return random.Random(f"{self.seed}:{trainee}:{self.progress.answered(trainee)}").choice(fresh)
 
     def submit(self, trainee: str, item_id: str, answer: str) -> Feedback:
-        item = self.items().get(item_id)
-        if item is None:
-            raise KeyError(f"question {item_id} no longer exists (the knowledge base changed)")
+        item = self._item(trainee, item_id)
         grade = self.grader.grade(item, answer)
         due = self.progress.record(trainee, item, grade.verdict, grade.score, answer)
         return Feedback(item, grade, due, self._superseded(item))
@@ -100,10 +104,17 @@ class QuizService:
         return [QuizItem(**i) for i in self.progress.favourites(trainee)]
 
     def toggle_favourite(self, trainee: str, item_id: str) -> bool:
+        return self.progress.toggle_favourite(trainee, self._item(trainee, item_id))
+
+    def is_favourite(self, trainee: str, item_id: str) -> bool:
+        return any(i.id == item_id for i in self.favourites(trainee))
+
+    def _item(self, trainee: str, item_id: str) -> QuizItem:
+        """An item of the knowledge base, or the trainee's saved copy of a favourite it no longer makes."""
         item = self.items().get(item_id) or next((i for i in self.favourites(trainee) if i.id == item_id), None)
         if item is None:
             raise KeyError(f"question {item_id} no longer exists (the knowledge base changed)")
-        return self.progress.toggle_favourite(trainee, item)
+        return item
 
     def paper(self, blueprint: Blueprint, seed: int | None = None) -> Paper:
         """A mock exam drawn from the items in the blueprint's scope, kept so it can be handed in
@@ -118,19 +129,18 @@ class QuizService:
         """Mark a paper: every answer graded, kept as an attempt (misses come back in review) and the
         result kept per trainee."""
         paper = self.saved_paper(paper_id)
-        if any(e["paper"] == paper_id for e in self.progress.exams(trainee, limit=1000)):
-            raise KeyError(f"paper {paper_id} was already handed in by {trainee}")
         result = mark(paper, answers, self.grader, trainee, time.time() - paper.created)
-        for m in result.marked:
-            self.progress.record(trainee, m.item, m.grade.verdict, m.grade.score, m.answer)
-        self.progress.record_exam(trainee, paper_id, result.score, paper.blueprint.total, result.passed,
-                                  result.seconds, result.to_json())
+        self.progress.hand_in(trainee, paper_id, [(m.item, m.grade.verdict, m.grade.score, m.answer) for m in result.marked],
+                              result.score, paper.blueprint.total, result.passed, result.seconds, result.to_json())
         return result
+
+    def handed_in(self, trainee: str, paper_id: str) -> bool:
+        return self.progress.handed_in(trainee, paper_id)
 
     def saved_paper(self, paper_id: str) -> Paper:
         saved = self.progress.paper(paper_id)
         if saved is None:
-            raise KeyError(f"no exam paper {paper_id}")
+            raise NoSuchPaper(f"no exam paper {paper_id}")
         blueprint, items, created = saved
         return Paper(paper_id, Blueprint(**blueprint), [QuizItem(**i) for i in items], created)
 

@@ -10,7 +10,7 @@ import gradio as gr
 
 from . import quiz_views
 from .exam import DEFAULT_COUNTS, Blueprint, BlueprintError, basis, items_csv, key_docx, paper_docx
-from .quiz import KIND_NAMES, KINDS, QuizService
+from .quiz import KIND_NAMES, KINDS, AlreadyHandedIn, NoSuchPaper, QuizService
 
 PRIVATE = {"api_visibility": "private"}
 
@@ -64,7 +64,7 @@ class QuizHandlers:
         """Scores by kind, document and chapter; the wrong-answer book's size; today's due queue; and
         an exam-readiness estimate from the recent mock exams."""
         name, progress = trainee_name(trainee), self.quiz.progress
-        return {**progress.scores(name), "wrong_book": len(progress.wrong_book(name)),
+        return {**progress.scores(name), "wrong_book": len(self.quiz.wrong_book(name)),
                 "due_today": len(progress.due_today(name)), "readiness": progress.readiness(name),
                 "exams": progress.exams(name, 5)}
 
@@ -106,15 +106,17 @@ class QuizHandlers:
                           visible=kind in ("choice", "judge")),
                 gr.update(choices=options if kind == "multi" else [], value=[], visible=kind == "multi"),
                 gr.update(value="", visible=item is not None and kind not in ("choice", "judge", "multi")),
-                "", gr.update(value="☆ 收藏", visible=item is not None))
+                "", gr.update(value=_star(item is not None and self.quiz.is_favourite(trainee_name(trainee), item.id)),
+                              visible=item is not None))
 
     def ui_submit(self, trainee, item_id, choice, multi, text):
         if not item_id:
             return "<div class='kb-pending'>请先点“出一题”。</div>", gr.update()
+        # the options' words, not their letters: what the trainee chose still reads right in the 错题本
         if choice:
-            answer = choice.split(". ", 1)[0]
+            answer = choice.split(". ", 1)[1]
         elif multi:
-            answer = "".join(sorted(o.split(". ", 1)[0] for o in multi))
+            answer = "；".join(o.split(". ", 1)[1] for o in sorted(multi))
         else:
             answer = text or ""
         try:
@@ -126,13 +128,12 @@ class QuizHandlers:
     def ui_favourite(self, trainee, item_id):
         if not item_id:
             return gr.update()
-        result = self.favourite(trainee, item_id)
-        return gr.update(value="★ 已收藏" if result.get("favourite") else "☆ 收藏")
+        return gr.update(value=_star(bool(self.favourite(trainee, item_id).get("favourite"))))
 
     def ui_scores(self, trainee):
         name, progress = trainee_name(trainee), self.quiz.progress
         return quiz_views.scores_html(name, progress.scores(name), progress.history(name, 10),
-                                      len(progress.due_today(name)), len(progress.wrong_book(name)),
+                                      len(progress.due_today(name)), len(self.quiz.wrong_book(name)),
                                       progress.readiness(name))
 
     def ui_book(self, trainee):
@@ -147,30 +148,38 @@ class QuizHandlers:
         return quiz_views.paper_html(paper, trainee_name(trainee)), paper.id, gr.update(visible=True), ""
 
     def ui_exam_hand_in(self, trainee, paper_id, answers):
-        """The report replaces the paper (its misses carry their questions)."""
+        """The report replaces the paper (its misses carry their questions). A second click keeps the
+        report of the first."""
         if not paper_id:
             return "<div class='kb-pending'>请先点“开始考试”。</div>", gr.update(), gr.update(), gr.update()
         try:
             result = self.quiz.hand_in(trainee_name(trainee), paper_id, quiz_views.answers_of(answers))
-        except KeyError:
-            return ("<div class='kb-notfound'>这份试卷已经交过了，请重新开始考试。</div>", gr.update(), gr.update(),
-                    gr.update())
+        except AlreadyHandedIn:
+            return gr.update(), gr.update(visible=False), gr.update(), gr.update()
+        except NoSuchPaper:
+            return ("<div class='kb-notfound'>找不到这份试卷，请重新开始考试。</div>", gr.update(visible=False),
+                    gr.update(), gr.update())
         return quiz_views.report_html(result), gr.update(visible=False), self.ui_scores(trainee), ""
 
-    def ui_exam_files(self, paper_id, scope, minutes):
-        """The paper on the page (or a new one of the scope, for a class) and its key as Word, and its
-        questions as CSV, for printing."""
+    def ui_exam_files(self, trainee, paper_id, scope, minutes):
+        """For printing: the paper on the page, or a new one of the scope for a class, as Word, with its
+        answer key and its questions as CSV — the key only once the paper on the page is handed in."""
         try:
             paper = (self.quiz.saved_paper(paper_id) if paper_id
                      else self.quiz.paper(Blueprint(minutes=int(minutes or 60), scope=scope or "all")))
         except (BlueprintError, KeyError, ValueError):
             return gr.update(value=None, visible=False)
         folder = Path(tempfile.mkdtemp(prefix="kb-exam-"))
-        files = {f"试卷-{paper.id}.docx": paper_docx(paper), f"答案-{paper.id}.docx": key_docx(paper),
-                 f"试题-{paper.id}.csv": items_csv(paper.items).encode("utf-8")}
+        files = {f"试卷-{paper.id}.docx": paper_docx(paper)}
+        if not paper_id or self.quiz.handed_in(trainee_name(trainee), paper_id):
+            files.update({f"答案-{paper.id}.docx": key_docx(paper), f"试题-{paper.id}.csv": items_csv(paper.items).encode()})
         for name, data in files.items():
             (folder / name).write_bytes(data)
         return gr.update(value=[str(folder / name) for name in files], visible=True)
+
+
+def _star(favourite: bool) -> str:
+    return "★ 已收藏" if favourite else "☆ 收藏"
 
 
 def self_test_tab(quiz: QuizHandlers, demo: gr.Blocks) -> None:
@@ -217,7 +226,7 @@ def exam_tab(quiz: QuizHandlers, demo: gr.Blocks) -> None:
         with gr.Row():
             start = gr.Button("开始考试", variant="primary", elem_id="exam-start")
             hand_in = gr.Button("交卷", visible=False, variant="stop", elem_id="exam-hand-in")
-            printable = gr.Button("下载 Word 试卷和答案", elem_id="exam-print")
+            printable = gr.Button("下载 Word 试卷（交卷后含答案）", elem_id="exam-print")
         paper_view = gr.HTML(elem_id="exam-paper")
         paper_id = gr.Textbox(visible=False, elem_id="exam-paper-id")
         answers = gr.Textbox(visible=False, elem_id="exam-answers")
@@ -228,7 +237,7 @@ def exam_tab(quiz: QuizHandlers, demo: gr.Blocks) -> None:
                     **PRIVATE).then(None, None, None, js=quiz_views.TIMER_JS)
         hand_in.click(quiz.ui_exam_hand_in, [trainee, paper_id, answers], [report, hand_in, score_view, paper_view],
                       js=quiz_views.COLLECT_JS, **PRIVATE)
-        printable.click(quiz.ui_exam_files, [paper_id, scope, minutes], files, **PRIVATE)
+        printable.click(quiz.ui_exam_files, [trainee, paper_id, scope, minutes], files, **PRIVATE)
         demo.load(lambda: gr.update(choices=quiz.quiz.scopes()), None, scope, **PRIVATE)
 
 

@@ -27,14 +27,14 @@ CSS = """
 """
 
 # The mock-exam paper is a plain HTML form; on 交卷 this collects it into the JSON the server marks
-# (一个 id → 答案; a 多选 answer is its letters, 「ACD」).
+# (id → answer: the chosen option's words, a 多选's joined by ；, so the report and the 错题本 show them).
 COLLECT_JS = """
 (trainee, paper, answers) => {
   const out = {};
   document.querySelectorAll('#exam-paper [data-item]').forEach(q => {
     const id = q.dataset.item;
     if (q.dataset.kind === 'multi') {
-      out[id] = [...q.querySelectorAll('input:checked')].map(i => i.value).join('');
+      out[id] = [...q.querySelectorAll('input:checked')].map(i => i.value).join('；');
     } else if (q.querySelector('input[type=radio]')) {
       const c = q.querySelector('input:checked'); out[id] = c ? c.value : '';
     } else {
@@ -175,10 +175,8 @@ def _exam_question(n: int, item) -> str:
     name = f"q-{item.id}"
     if item.kind in ("choice", "judge", "multi"):
         kind = "checkbox" if item.kind == "multi" else "radio"
-        values = LETTERS if item.kind != "judge" else item.options
-        body = "".join(f"<label><input type='{kind}' name='{name}' value='{escape(value)}'> "
-                       f"{letter}. {escape(option)}</label>"
-                       for letter, option, value in zip(LETTERS, item.options, values))
+        body = "".join(f"<label><input type='{kind}' name='{name}' value='{escape(option, quote=True)}'> "
+                       f"{letter}. {escape(option)}</label>" for letter, option in zip(LETTERS, item.options))
     else:
         body = f"<textarea name='{name}' placeholder='在此作答'></textarea>"
     return (f"<div class='kb-exam-q' data-item='{item.id}' data-kind='{item.kind}'>{n}. {escape(item.question)}"

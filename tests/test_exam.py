@@ -66,6 +66,17 @@ def test_handing_in_marks_every_answer_and_keeps_the_result(quiz, tmp_path, serv
     assert failed.score == 0 and not failed.passed
 
 
+def test_the_pass_mark_is_the_share_of_the_points_not_a_float_above_it():
+    from bot.exam import Marked, Paper, Result
+    from bot.grading import Grade
+
+    # 17 points, pass at 80%: 13.6 passes (17 × 0.8 is 13.600000000000001 in floating point)
+    paper = Paper("p", Blueprint(counts={"choice": 17}, points={"choice": 1.0}, pass_share=0.8), [], 0)
+    earned = Marked(None, "", Grade("partial", 0.8, [], []), 13.6, 13.6)
+    assert Result(paper, "t", [earned], 0).passed
+    assert not Result(paper, "t", [Marked(None, "", Grade("partial", 0.8, [], []), 13.5, 13.5)], 0).passed
+
+
 def test_the_printed_paper_hides_the_answers_and_the_key_cites_them(quiz):
     paper = quiz.paper(SMALL, seed=4)
     questions = "\n".join(p.text for p in Document(io.BytesIO(paper_docx(paper))).paragraphs)

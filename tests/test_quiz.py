@@ -3,6 +3,7 @@ import json
 import os
 import sqlite3
 import subprocess
+import threading
 import sys
 
 import pytest
@@ -174,6 +175,7 @@ def multi(key=("甲", "丙")):
 
 
 @pytest.mark.parametrize("given,verdict,score", [("AC", "correct", 1.0), ("c, a", "correct", 1.0), ("甲；丙", "correct", 1.0),
+                                                 ("ＡＣ", "correct", 1.0), ("A/C。", "correct", 1.0), ("丙、甲", "correct", 1.0),
                                                  ("A", "partial", 0.5), ("ABC", "wrong", 0.0), ("B", "wrong", 0.0),
                                                  ("", "wrong", 0.0)])
 def test_multi_select_is_marked_as_the_exam_marks_it(given, verdict, score):
@@ -188,6 +190,41 @@ def test_an_incomplete_multi_select_earns_half_a_point_per_right_option():
                            "points": lambda self, i: 2.0})()
     for given, earned in (("ACD", 2.0), ("AC", 1.0), ("A", 0.5), ("AB", 0.0)):
         assert mark(paper, {"m": given}, Grader(None), "t", 0).marked[0].earned == earned
+
+
+def test_a_paper_handed_in_twice_at_once_is_kept_once(tmp_path):
+    progress = Progress(tmp_path / "app.sqlite3")
+    item = QuizItem("h1", "choice", "q", ["a", "b", "c", "d"], "a", "doc.md", "", "a")
+    outcomes = []
+
+    def hand_in():
+        try:
+            Progress(tmp_path / "app.sqlite3").hand_in("钱七", "paper-1", [(item, "correct", 1.0, "a")], 1, 1, True, 5, {})
+            outcomes.append("kept")
+        except KeyError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=hand_in) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["kept", "refused", "refused", "refused"]
+    assert len(progress.exams("钱七")) == 1 and progress.answered("钱七") == 1
+
+
+def test_practice_moves_on_after_each_answer_when_all_are_seen(tmp_path, service, embedder):
+    quiz = QuizService(service.retriever, Progress(tmp_path / "q.sqlite3"), Grader(embedder))
+    favourites = [i for i in quiz.items().values() if i.kind == "choice"][:3]
+    for item in favourites:
+        quiz.toggle_favourite("孙八", item.id)
+        quiz.submit("孙八", item.id, item.answer)           # all seen
+    asked = []
+    for _ in range(6):
+        item = quiz.pick("孙八", "all", KINDS, mode="favourites")
+        asked.append(item.id)
+        quiz.submit("孙八", item.id, item.answer)
+    assert len(set(asked)) > 1
 
 
 def test_fsrs_brings_a_miss_back_soon_and_a_right_answer_later(tmp_path):
@@ -234,7 +271,7 @@ def test_favourites_and_readiness(tmp_path):
     assert not progress.toggle_favourite("赵六", item) and progress.favourites("赵六") == []
     assert progress.readiness("赵六") is None
     for n, (score, passed) in enumerate(((70, False), (85, True), (90, True))):
-        progress.record_exam("赵六", f"p{n}", score, 100, passed, 600, {}, now=n)
+        progress.hand_in("赵六", f"p{n}", [(item, "correct", 1.0, "a")], score, 100, passed, 600, {}, now=n)
     ready = progress.readiness("赵六")
     assert ready["papers"] == 3 and ready["passed"] == 2 and ready["mean_share"] == round(245 / 300, 3)
     assert ready["pass_chance"] == 0.6                                    # (2 + 1) / (3 + 2)
