@@ -658,65 +658,80 @@ def _plausible(option: str, answer: str, kind: str) -> bool:
 
 # --- all of it --------------------------------------------------------------------
 
+@dataclass
+class _Bank:
+    """What generation reads across documents: every chunk and list, each article's whole text."""
+
+    chunks: list[Chunk]
+    seed: int
+    kinds: tuple
+    near: Nearness
+    corpus: str = ""
+    lists: list[Listing] = field(default_factory=list)
+    articles: dict = field(default_factory=dict)
+
+    def candidates(self, chunk: Chunk, neighbours: list[Chunk], addressees: set[str]) -> list[QuizItem]:
+        kinds, seed, own_lists = self.kinds, self.seed, [x for x in self.lists if x.chunk is chunk]
+        article_text = self.articles[(chunk.source, chunk.article or chunk.id)]
+        out = enumeration_candidates(chunk, own_lists) if "enumeration" in kinds else []
+        out += blank_candidates(chunk, seed) if "blank" in kinds else []
+        if {"choice", "judge"} & set(kinds):
+            found = facts(chunk, neighbours, self.chunks, self.corpus, self.near, seed, addressees)
+            out += choice_candidates(chunk, found, seed) if "choice" in kinds else []
+            out += judge_candidates(chunk, found, seed) if "judge" in kinds else []
+        for listing in own_lists:
+            if "multi" in kinds:
+                out += multi_candidates(listing, self.lists, article_text, self.corpus, self.near, seed)
+            if "judge" in kinds:
+                out += list_judge_candidates(listing, self.lists, article_text, self.corpus, self.near, seed)
+        return out + (short_candidates(chunk) if "short" in kinds else [])
+
+
 def generate(chunks: list[Chunk], seed: int = 7, kinds=KINDS, embedder=None) -> tuple[list[QuizItem], GenerationReport]:
     """Every validated question the chunks yield, in a seed-determined order. With an embedder,
     wrong options are the candidates nearest in meaning; without, the seed picks among them."""
-    near, report = Nearness(embedder), GenerationReport()
-    corpus = "\n".join(c.text for c in chunks)
+    bank, report = _Bank(chunks, seed, tuple(kinds), Nearness(embedder), "\n".join(c.text for c in chunks)), GenerationReport()
     by_source: dict[str, list[Chunk]] = {}
     for c in chunks:
         by_source.setdefault(c.source, []).append(c)
-    items, seen, articles = [], set(), {}
     for group in by_source.values():
         group.sort(key=lambda c: c.position)
-    # every list of every document: a regulation's list of an enterprise's misconduct finds its wrong
-    # options in the law's lists of the same role too
-    lists = [x for _, group in sorted(by_source.items())
-             for n, c in enumerate(group) for x in listings(c, group[n + 1] if n + 1 < len(group) else None)]
-    for source, group in sorted(by_source.items()):
         for c in group:
             key = (c.source, c.article or c.id)
-            articles[key] = articles.get(key, "") + "\n" + c.text
-        has_articles = any(c.article for c in group)
-        addressees = _addressees(group)
+            bank.articles[key] = bank.articles.get(key, "") + "\n" + c.text
+    # every list of every document: a regulation's list of an enterprise's misconduct finds its wrong
+    # options in the law's lists of the same role too
+    bank.lists = [x for _, group in sorted(by_source.items())
+                  for n, c in enumerate(group) for x in listings(c, group[n + 1] if n + 1 < len(group) else None)]
+    items, seen = [], set()
+    for source, group in sorted(by_source.items()):
+        has_articles, addressees = any(c.article for c in group), _addressees(group)
         for i, chunk in enumerate(group):
             if has_articles and not chunk.article:
                 continue   # a law's header lines (通过, 修正, 公布 dates) are its history, not its rules
-            neighbours = group[max(0, i - 4):i] + group[i + 1:i + 5]
-            article_text = articles[(chunk.source, chunk.article or chunk.id)]
-            candidates = []
-            if "enumeration" in kinds:
-                candidates += enumeration_candidates(chunk, [x for x in lists if x.chunk is chunk])
-            if "blank" in kinds:
-                candidates += blank_candidates(chunk, seed)
-            if {"choice", "judge"} & set(kinds):
-                found = facts(chunk, neighbours, chunks, corpus, near, seed, addressees)
-                candidates += choice_candidates(chunk, found, seed) if "choice" in kinds else []
-                candidates += judge_candidates(chunk, found, seed) if "judge" in kinds else []
-            for listing in (x for x in lists if x.chunk is chunk):
-                if "multi" in kinds:
-                    candidates += multi_candidates(listing, lists, article_text, corpus, near, seed)
-                if "judge" in kinds:
-                    candidates += list_judge_candidates(listing, lists, article_text, corpus, near, seed)
-            if "short" in kinds:
-                candidates += short_candidates(chunk)
-            for item in candidates:
+            for item in bank.candidates(chunk, group[max(0, i - 4):i] + group[i + 1:i + 5], addressees):
                 report.candidates[source] += 1
-                reason = validate(item, corpus) or ("duplicate" if item.id in seen else None)
+                reason = validate(item, bank.corpus) or ("duplicate" if item.id in seen else None)
                 if reason:
                     report.rejected[source] += 1
                     report.reasons[reason] += 1
                     continue
                 seen.add(item.id)
                 items.append(item)
-    if "short" in kinds:   # every article is asked about, if only to recall it
-        asked = {(i.source, i.article) for i in items}
-        for chunk in chunks:
-            item = (article_candidate(chunk, articles[(chunk.source, chunk.article)])
-                    if chunk.article and (chunk.source, chunk.article) not in asked else None)
-            if item and not validate(item, corpus):
-                asked.add((chunk.source, chunk.article))
-                items.append(item)
-                report.candidates[chunk.source] += 1
+    if "short" in kinds:
+        items += _every_article_asked(bank, items, report)
     _rng(seed, "order").shuffle(items)
     return items, report
+
+
+def _every_article_asked(bank: _Bank, items: list[QuizItem], report: GenerationReport) -> list[QuizItem]:
+    """简答 for the articles nothing else asks about, if only to recall them."""
+    asked, added = {(i.source, i.article) for i in items}, []
+    for chunk in bank.chunks:
+        item = (article_candidate(chunk, bank.articles[(chunk.source, chunk.article)])
+                if chunk.article and (chunk.source, chunk.article) not in asked else None)
+        if item and not validate(item, bank.corpus):
+            asked.add((chunk.source, chunk.article))
+            added.append(item)
+            report.candidates[chunk.source] += 1
+    return added
