@@ -3,9 +3,10 @@ every miss explained and cited; and the paper printed as Word (question paper an
 
 The default blueprint follows company 三级安全教育 exams and the registered safety engineer's paper
 (single choice 1 point, multiple choice 2 points with 0.5 per right option of an incomplete answer,
-true or false, blanks and short answers; 100 points, pass at 80). A blueprint can ask for any counts per kind, points per
-kind, a time limit, a pass mark and a scope (a document or category, as the self-test's). The paper
-is drawn from the validated self-test items (bot/quiz.py), so every question cites its provision.
+true or false, blanks and short answers; 100 points, pass at 80). A blueprint can ask for any counts
+per kind, points per kind, a time limit, a pass mark and a scope (a document or category, as the
+self-test's). The paper is drawn from the validated self-test items (bot/generation.py), so every
+question cites its provision.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
-from .grading import Grade, Grader, needed_points
+from .grading import LETTERS, Grade, Grader, needed_points
 from .records import QuizItem
 
 # 单选 30 × 1, 多选 15 × 2, 判断 20 × 1, 填空 10 × 1, 简答 2 × 5: 100 points, pass at 80, 60 minutes.
@@ -27,7 +28,6 @@ SECTION_NAMES = {"choice": "单项选择题", "multi": "多项选择题", "judge
 ORDER = ("choice", "multi", "judge", "blank", "enumeration", "short")
 # an incomplete 多选 answer of right options: a quarter of the item's points per option (0.5 of 2)
 MULTI_SHARE_PER_OPTION = 0.25
-LETTERS = "ABCDE"
 
 
 class BlueprintError(ValueError):

@@ -602,11 +602,11 @@ def _distinct(answer: str, wrong: list[str]) -> list[str]:
     key names (「县级以上地方人民政府…」 beside 「县级以上人民政府…」 is a second key), no two the same value."""
     kept = []
     for option in wrong:
+        value = figure_value(option)
         if any(option in o or o in option for o in [answer, *kept]):
             continue
-        if figure_value(option) is None and any(_overlaps(option, o) for o in [answer, *kept]):
+        if value is None and any(_overlaps(option, o) for o in [answer, *kept]):
             continue
-        value = figure_value(option)
         if value is not None and any(figure_value(o) == value for o in [answer, *kept]):
             continue
         kept.append(option)

@@ -74,11 +74,14 @@ _TRUE_FALSE = {**dict.fromkeys("对 正确 是 √ ✓ ✔ t true yes y".split()
                **dict.fromkeys("错 错误 不对 不正确 否 不是 × ✗ ✘ x f false no n".split(), "错误")}
 
 
+LETTERS = "ABCDE"   # the options' letters, as papers and keys print them
+
+
 def _letters(item: QuizItem, answer: str) -> str | None:
     """The option letters an answer gives (「ABD」, 「a, b, d」, 「Ａ．Ｃ」, 「A/C。」), or None when it
     is not letters alone."""
     given = unicodedata.normalize("NFKC", answer).strip().rstrip("。.!！")
-    letters = "ABCDE"[:len(item.options)]
+    letters = LETTERS[:len(item.options)]
     if not given or not re.fullmatch(rf"[{letters}{letters.lower()}\s,，、;；./]+", given):
         return None
     return "".join(dict.fromkeys(c for c in given.upper() if c in letters))
@@ -89,7 +92,7 @@ def chosen(item: QuizItem, answer: str) -> list[str]:
     separators (each option whose words the answer holds)."""
     letters = _letters(item, answer)
     if letters is not None:
-        return [item.options["ABCDE".index(c)] for c in letters]
+        return [item.options[LETTERS.index(c)] for c in letters]
     given = normalize(answer)
     return [o for o in item.options if normalize(o) and normalize(o) in given]
 
@@ -111,7 +114,7 @@ def grade_exact(item: QuizItem, answer: str) -> Grade:
     given = answer.strip()
     letters = _letters(item, given) if item.options else None
     if letters and len(letters) == 1:
-        given = item.options["ABCDE".index(letters)]
+        given = item.options[LETTERS.index(letters)]
     if item.kind == "judge":   # 「对的」, 「是的」, 「不正确。」
         given = _TRUE_FALSE.get(re.sub(r"的?[。.!！]*$", "", given).lower(), given)
     # the same figure written otherwise (10万 for 十万, 24小时 for 二十四小时) with nothing else different
