@@ -73,8 +73,16 @@ def evaluate(pipeline: Pipeline, questions: list[dict], k: int = 5) -> tuple[dic
                         "found": answer.found, "outcome": answer.outcome,
                         "evidence_in_answer": sum(e in text for e in evidence) / max(len(evidence), 1),
                         "answer_chars": len(re.sub(r"\[\d+\]", "", answer.answer)) if answer.found else None,
-                        "latency_ms": round(latencies[-1], 1), "answer": answer.to_json()})
+                        "latency_ms": round(latencies[-1], 1), "answer": _scorable(answer)})
     return summarize(records, latencies), records
+
+
+def _scorable(answer: Answer) -> dict:
+    """The answer's JSON without its own `id`: scorers merge the answer into its record and key
+    records by `id`, so the answer's feedback id must not take the question's place."""
+    data = answer.to_json()
+    data["answer_id"] = data.pop("id")
+    return data
 
 
 def summarize(records: list[dict], latencies: list[float]) -> dict:

@@ -6,9 +6,12 @@ import os
 import subprocess
 import sys
 
+import pytest
 from conftest import DEV, EVAL, ROOT
 
 from bot.eval import evaluate, read_questions, service_pipeline
+
+SCORER = ROOT / "tests" / "fixtures" / "score.py"
 
 
 def test_the_splits_are_large_varied_and_apart():
@@ -59,6 +62,22 @@ def test_eval_cli(shipped_kb, tmp_path):
     data = json.loads(out.stdout)
     assert data["summary"]["hit@1"] == 1.0 and data["summary"]["refusal_accuracy"] == 1.0
     assert [r["outcome"] for r in data["records"]] == ["answered", "answered", "not_found"]
+
+    # the held-out sets are scored by ../shared/eval/score.py (a verbatim copy in fixtures): it must
+    # find every record and agree with the summary bot.eval prints
+    output = tmp_path / "answers.json"
+    output.write_text(out.stdout, encoding="utf-8")
+    scored = subprocess.run([sys.executable, str(SCORER), str(subset), str(output)], capture_output=True, text=True)
+    scores = json.loads(scored.stdout)
+    assert scores["missing"] == 0
+    assert (scores["hit@1"], scores["refusal"]) == (1.0, 1.0)
+
+
+def test_the_scorer_copy_is_the_shared_one():
+    shared = ROOT.parent / "shared" / "eval" / "score.py"
+    if not shared.exists():
+        pytest.skip("../shared is absent (a clone on its own)")
+    assert SCORER.read_text(encoding="utf-8") == shared.read_text(encoding="utf-8")
 
 
 def test_eval_on_an_empty_store_stops_with_a_clear_error(tmp_path):
