@@ -214,3 +214,21 @@ def test_ask_cli_prints_the_json_object(shipped_kb):
     assert set(data["citations"][0]) >= {"n", "source", "title", "section", "article", "text",
                                          "used_sentences", "score"}
     assert data["citations"][0]["source"] == "应急局局长安全访谈稿.docx"
+
+
+def test_sentence_search_finds_the_exact_nearest_sentences(service):
+    """The approximate index must not drop sentences: which ones it dropped changed from run to run,
+    and with them the answer to the same question."""
+    import numpy as np
+
+    store = service.kb.store
+    stored = store.sentences.get(include=["embeddings"])
+    vectors, ids = np.asarray(stored["embeddings"]), np.asarray(stored["ids"])
+    missed = total = 0
+    for q in read_questions(EVAL)[:40]:
+        v = service.kb.embedder.query(q["question"])
+        exact = set(ids[np.argsort(-(vectors @ v))[:60]])
+        found = {f"{cid}/{n}" for cid, n, _ in store.search_sentences(v, 60)}
+        missed += len(exact - found)
+        total += len(exact)
+    assert missed / total < 0.002
