@@ -39,6 +39,10 @@ _FOLLOW_UP = re.compile(r"^(?:那|那么|还有|另外|其中|它|其|这|该|�
 _ORDINAL = re.compile(r"第([一二三四五六七八九十\d]{1,3})(?:个|项|点|种)")
 _QUOTED_ITEM = re.compile(r"“[^“”]{2,60}”")
 MAX_PASSAGES = 3
+# Sources shown with an answer: the passages it quotes, then (unquoted, as 「另见」) the next best
+# passages of the search up to this many, so a reader whose answer quoted the wrong provision can
+# still check the nearby ones without asking again.
+SHOWN_SOURCES = 3
 
 
 def units(text: str) -> list[str]:
@@ -187,6 +191,10 @@ class Answerer:
             parts.append(join_units(chosen[id(hit)]) + f"[{n}]")
         if picked := self._pick_ordinal(question, citations[0]):
             return Answer(question, True, f"{picked}[1]", citations[:1], notice=notice)
+        if not passages[0].article_match:   # an article asked for by number is the answer alone
+            quoted = {h.chunk.id for h in order}
+            for hit in [h for h in found.hits if h.chunk.id not in quoted][:SHOWN_SOURCES - len(citations)]:
+                citations.append(cite(len(citations) + 1, hit, []))
         return Answer(question, True, "\n".join(parts), citations, notice=notice)
 
     def _choose(self, question: str, found: Retrieval, passages: list[Hit]) -> tuple[dict, list[Hit]]:

@@ -56,6 +56,10 @@ class Answer:
         if not self.outcome:
             self.outcome = "answered" if self.found else "not_found"
 
+    def see_also(self, citation: Citation) -> bool:
+        """A source shown with an answer that does not quote it (the next best passages: 「另见」)."""
+        return self.outcome == "answered" and not citation.used_sentences
+
     @classmethod
     def from_json(cls, data: dict) -> Answer:
         fields = {k: v for k, v in data.items() if k not in ("citations", "related")}

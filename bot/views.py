@@ -21,6 +21,7 @@ CSS = """
 .kb-sources {margin-top: .4em; font-size: .92em;}
 .kb-sources details {border-left: 3px solid #9db4e0; padding: .2em .6em; margin: .3em 0;}
 .kb-related details {border-left: 3px solid #ccc; color: #555;}
+.kb-see-also details {border-left: 3px solid #ccc;}
 .kb-passage {white-space: pre-wrap; line-height: 1.6;}
 .kb-passage mark {background: #ffe98a;}
 a.cite {text-decoration: none; font-weight: 600; color: #1d4fd8; cursor: pointer;}
@@ -136,8 +137,11 @@ def answer_html(turn: int, answer: Answer, partial: str | None = None, previous:
             body += ('<div class="kb-sources kb-related"><b>可能相关的段落（不是答案，仅供参考）</b>'
                      + "".join(_source(turn, c, related=True) for c in answer.related) + "</div>")
     else:
-        body = (f'<div class="kb-a">{_linked(turn, answer.answer)}</div>'
-                f'<div class="kb-sources"><b>来源</b>{sources}</div>')
+        quoted = "".join(_source(turn, c) for c in answer.citations if not answer.see_also(c))
+        body = f'<div class="kb-a">{_linked(turn, answer.answer)}</div><div class="kb-sources"><b>来源</b>{quoted}</div>'
+        if also := [c for c in answer.citations if answer.see_also(c)]:
+            body += ('<div class="kb-sources kb-see-also"><b>另见（回答没有引用，可对照查看）</b>'
+                     + "".join(_source(turn, c) for c in also) + "</div>")
     return f'<div class="kb-turn">{question}{notice}{body}{_actions(answer, previous)}</div>'
 
 

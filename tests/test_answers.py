@@ -193,7 +193,7 @@ def test_every_answer_of_the_evaluation_set_is_grounded(service):
         if answer.found:
             assert_grounded(answer)
             assert all(set(c.used_sentences) and all(s in c.text for s in c.used_sentences)
-                       for c in answer.citations)
+                       for c in answer.citations if not answer.see_also(c))
 
 
 def test_long_and_empty_questions(service):
@@ -232,3 +232,18 @@ def test_sentence_search_finds_the_exact_nearest_sentences(service):
         missed += len(exact - found)
         total += len(exact)
     assert missed / total < 0.002
+
+
+def test_sources_the_answer_does_not_quote_are_shown_as_see_also(service):
+    """Beside the passages it quotes, an answer shows the next best ones (up to three sources), so a
+    reader can check the neighbouring provisions; they are labelled as not quoted, never cited by a marker."""
+    from bot.export import plain_text
+
+    answer = service.answerer.ask("事故发生后单位负责人要在多长时间内报告？")
+    assert answer.found and len(answer.citations) == 3, answer.answer
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
+    also = [c for c in answer.citations if answer.see_also(c)]
+    assert also and all(c.n not in markers for c in also)
+    assert all(c.n in markers for c in answer.citations if not answer.see_also(c))
+    text = plain_text(answer)
+    assert all(f"[{c.n}] 另见：{c.label}" in text for c in also)

@@ -38,6 +38,11 @@ def test_three_musts_with_sources_and_screenshot(page):
     answer.locator("a.cite").first.click()                   # the marker [1] opens its passage
     expect(source).to_have_attribute("open", "")
     expect(source.locator("mark").first).to_be_visible()     # the sentences used are highlighted
+    # the sources shown but not quoted sit apart, under 另见, with nothing highlighted
+    also = answer.locator(".kb-see-also")
+    if also.count():
+        expect(also).to_contain_text("另见")
+        expect(also.locator("mark")).to_have_count(0)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
 
