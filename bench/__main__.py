@@ -379,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     if (RESULTS / "test.json").exists() and (RESULTS / "test-old-gate.json").exists():
         # the test splits' tables, from their results files (python -m bench.evaluation writes them)
         write_between_markers(args.out, table(load_results()))
-    if (RESULTS / "grading-test.json").exists():
+    if (RESULTS / "grading-test2.json").exists():
         write_between_markers(args.out, grading_table(load_grading()), GRADING_MARKERS)
     (args.out.with_suffix(".json")).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     shutil.rmtree(WORK, ignore_errors=True)

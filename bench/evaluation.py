@@ -3,8 +3,8 @@
 Runs the frozen test split through the answer pipeline twice — with the fitted relevance decision
 (bot/relevance.py) and with the first session's gate (coverage of the question's words ≥ 0.6 and
 dense similarity ≥ 0.86, on the same retrieval and composer) — and the quiz grader over the frozen
-graded answers (eval/grading-test.jsonl), writes the results files to eval/results/, and regenerates
-the evaluation tables in README.md and bench/results.md from them. Nothing in those tables is typed
+graded answers (eval/grading-test2.jsonl, eval/grading-test.jsonl), writes the results files to
+eval/results/, and regenerates the evaluation tables in README.md and bench/results.md from them. Nothing in those tables is typed
 by hand. (eval/results/grading-test-previous.json is the grader before the fourth session, run once
 from commit 636edf1 with `python -m bot quiz --grade`.)
 """
@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST = ROOT / "eval" / "test.jsonl"
 RESULTS = ROOT / "eval" / "results"
 START, END = "<!-- evaluation:start -->", "<!-- evaluation:end -->"
-GRADING_TEST = ROOT / "eval" / "grading-test.jsonl"
+# The grader's frozen test sets: grading-test2 was written in the sixth session and frozen before the
+# grader first ran on it; grading-test has been looked at while fixing the grader since the fifth.
+GRADING_TESTS = ("grading-test2", "grading-test")
 GRADING_MARKERS = ("<!-- grading:start -->", "<!-- grading:end -->")
 VERDICTS = ("correct", "partial", "wrong")
 OLD_MIN_COVERAGE, OLD_MIN_DENSE = 0.6, 0.86
@@ -111,23 +113,23 @@ def table(results: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def run_grading(embedder) -> dict:
-    """The quiz grader on the frozen graded answers; writes eval/results/grading-test.json."""
+def run_grading(embedder) -> None:
+    """The quiz grader on each frozen set of graded answers; writes eval/results/<set>.json."""
     from bot.grading import Grader, key_points_of, needed_points
 
-    grader, records = Grader(embedder), []
-    for line in GRADING_TEST.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            points = key_points_of(row["reference"])
-            grade = grader.grade_text(row["question"], points, row["reference"], row["answer"],
-                                      needed_points(row["question"], points))
-            records.append({**row, "verdict": grade.verdict, "sure": grade.sure, "hit": grade.hit,
-                            "missed": grade.missed, "wrong_figures": grade.wrong_figures})
-    summary = grading_summary(records)
-    (RESULTS / "grading-test.json").write_text(json.dumps({"summary": summary, "records": records},
-                                                          ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return summary
+    grader = Grader(embedder)
+    for name in GRADING_TESTS:
+        records = []
+        for line in (ROOT / "eval" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                points = key_points_of(row["reference"])
+                grade = grader.grade_text(row["question"], points, row["reference"], row["answer"],
+                                          needed_points(row["question"], points))
+                records.append({**row, "verdict": grade.verdict, "sure": grade.sure, "hit": grade.hit,
+                                "missed": grade.missed, "wrong_figures": grade.wrong_figures})
+        (RESULTS / f"{name}.json").write_text(json.dumps({"summary": grading_summary(records), "records": records},
+                                                         ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def grading_summary(records: list[dict]) -> dict:
@@ -143,20 +145,26 @@ def grading_summary(records: list[dict]) -> dict:
                           for e in VERDICTS}}
 
 
+GRADING_COLUMNS = (("grading-test2", "new test set (fresh)"), ("grading-test", "first test set"),
+                   ("grading-test-previous", "first test set, fourth session's grader"))
+
+
 def grading_table(results: dict[str, dict]) -> str:
-    new, old = results["grading-test"], results.get("grading-test-previous")
-    head = "| on the frozen graded answers | this grader |" + (" previous grader |" if old else "")
-    lines = [f"The quiz grader on `eval/grading-test.jsonl` ({new['answers']} trainee answers graded by people, "
-             "never used for fitting), from `eval/results/grading-test.json`"
-             + (" and `eval/results/grading-test-previous.json`" if old else "") + ":", "",
-             head, "| --- | --- |" + (" --- |" if old else "")]
+    columns = [(name, label) for name, label in GRADING_COLUMNS if name in results]
+    new = results[columns[0][0]]
+    lines = ["The quiz grader on trainee answers graded by people and never used for fitting, from "
+             + ", ".join(f"`eval/results/{name}.json`" for name, _ in columns) + ". "
+             "`eval/grading-test2.jsonl` was written by a helper that never saw the code and frozen before the "
+             "grader first ran on it; `eval/grading-test.jsonl` has been looked at while fixing the grader.", "",
+             "| | " + " | ".join(f"{label} ({results[name]['answers']} answers)" for name, label in columns) + " |",
+             "| --- |" + " --- |" * len(columns)]
     for label, key in (("agrees with the people's verdict", "agreement"),
                        ("wrong answers graded correct", "wrong_graded_correct"),
                        ("correct answers graded wrong", "correct_graded_wrong"),
                        ("answers it marks unsure (the trainee checks the points)", "unsure"),
                        ("agreement on the answers it is sure of", "agreement_when_sure")):
-        lines.append(f"| {label} | {new[key]} |" + (f" {old.get(key, '')} |" if old else ""))
-    lines += ["", "Verdicts (rows: people; columns: this grader):", "",
+        lines.append(f"| {label} | " + " | ".join(str(results[name].get(key, "")) for name, _ in columns) + " |")
+    lines += ["", "Verdicts on the new test set (rows: people; columns: this grader):", "",
               "| | " + " | ".join(VERDICTS) + " |", "| --- |" + " --- |" * len(VERDICTS)]
     lines += [f"| {e} | " + " | ".join(str(new["confusion"][e][v]) for v in VERDICTS) + " |" for e in VERDICTS]
     return "\n".join(lines)
@@ -164,7 +172,7 @@ def grading_table(results: dict[str, dict]) -> str:
 
 def load_grading() -> dict[str, dict]:
     out = {}
-    for name in ("grading-test", "grading-test-previous"):
+    for name, _ in GRADING_COLUMNS:
         path = RESULTS / f"{name}.json"
         if path.exists():
             out[name] = json.loads(path.read_text(encoding="utf-8"))["summary"]

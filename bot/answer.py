@@ -226,7 +226,9 @@ class Answerer:
             return {id(passages[0]): [passages[0].chunk.text]}, passages[:1]
         scored.sort(key=lambda s: -s[0])
         best = scored[0]
-        keep = [best] + [s for s in scored[1:1 + params["extra"]] if s[0] >= best[0] - params["margin"]]
+        # the same words in two passages (「属于国家工作人员的，并依法给予处分；」) are quoted once
+        unique = [s for n, s in enumerate(scored) if s[3] not in [t[3] for t in scored[:n]]]
+        keep = [best] + [s for s in unique[1:1 + params["extra"]] if s[0] >= best[0] - params["margin"]]
         order: list[Hit] = []
         for s in keep:
             if passages[s[1]] not in order:

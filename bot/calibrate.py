@@ -11,7 +11,7 @@ Fits every number of the answer layer on dev questions and writes bot/calibratio
 4. with --grading, the quiz grader's thresholds (bot/grading.py) on graded trainee answers, by
    agreement with the people's verdicts, a wrong answer graded correct costing five agreements.
 Never pass the test splits: their numbers are only reported (python -m bot.eval eval/test.jsonl;
-eval/grading-test.jsonl through bench/evaluation.py).
+eval/grading-test*.jsonl through bench/evaluation.py).
 """
 from __future__ import annotations
 
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", type=Path)
     parser.add_argument("--grading", type=Path, nargs="+", default=[], help="graded answers for the quiz grader")
     args = parser.parse_args(argv)
-    if any(f.stem.startswith("test") or f.stem.endswith("-test") for f in [*args.files, *args.grading]):
+    if any("test" in f.stem for f in [*args.files, *args.grading]):
         raise SystemExit("error: the test split is never used for fitting; pass dev files only")
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
 

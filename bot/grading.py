@@ -16,12 +16,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 
 from ingest.numerals import from_chinese
 
 from .calibration import calibration
 from .records import QuizItem
-from .text import figures, is_english, tokens
+from .text import figures_at, is_english, word_tokens
 
 DEFAULTS = {"overlap": 0.4, "similarity": 0.93, "english_similarity": 0.85}
 # Units of time as hours, so a deadline means the same in any of them (24小时 = 一天 = 24 hours).
@@ -40,11 +41,17 @@ _ENGLISH_TENS = re.compile(r"\b(twenty|thirty|forty|fifty|sixty)[- ](one|two|thr
 _NUMERALS = "零〇一二两三四五六七八九十百千万亿"
 # 「3–5万元」, 「三到五万」: the first figure of a range shares the second's 万 or 亿
 _RANGE = re.compile(rf"([\d.]+|[零〇一二两三四五六七八九十百千]+)\s*([-–—~～到至])\s*([\d.]+|[{_NUMERALS}]+?)\s*([万亿])")
-# Not figures: an article or item number (第九条, 第二款), a list's numbering (1、 (2) ③)
-_LABELS = re.compile(rf"第[\d{_NUMERALS}]+[条款项章节编]|(?:^|(?<=[\s；;，,。]))\s*(?:[(（]?\d{{1,2}}[)）.、]|[①-⑳])")
+# Not figures: an article or item number (第九条, 第二款), a list's numbering (1、 (2) （三） ③)
+_LABELS = re.compile(rf"第[\d{_NUMERALS}]+[条款项章节编号]|(?:^|(?<=[\s；;，,。]))\s*(?:[(（]?\d{{1,2}}[)）.、]|[(（][一二三四五六七八九十]{{1,3}}[)）]|[①-⑳])")
 # A figure's direction: 30人以上 is not 30人以下
 _UP = re.compile(r"^\s*(?:多|余)?\s*个?\s*(?:[^\d\s，,；;。]{0,3}?)(以上|超过|至少|不少于|不低于|起)")
 _DOWN = re.compile(r"^\s*(?:多|余)?\s*个?\s*(?:[^\d\s，,；;。]{0,3}?)(以下|以内|内|不足|不超过|最多|不高于|之内)")
+# ... or before it: 「超过一百人」, 「不超过2小时」, 「more than 100」
+_UP_BEFORE = re.compile(r"(?<!不)(?:超过|多于|大于|高于|至少|不少于|不低于|over|more than|at least)\s*$", re.I)
+_DOWN_BEFORE = re.compile(r"(?:不超过|少于|小于|低于|不足|最多|不到|under|less than|at most|within)\s*$", re.I)
+# The words that bound a figure: left out when a clause is matched to the reference's clause by
+# its words, or an answer that bounds a figure the wrong way would match the clause it contradicts.
+BOUND_WORDS = "以上 以下 以内 超过 不超过 不足 至少 不少于 最多 低于 高于 之内"
 # A figure with its unit, left out of the words compared (「2小时」 and 「120分钟」 say the same)
 _FIGURE_WORDS = re.compile(rf"(?:[\d.]+|[{_NUMERALS}]+)\s*(?:多|余)?\s*个?\s*(?:{'|'.join(sorted(_HOURS, key=len, reverse=True))}"
                            rf"|万元|亿元|元|人|名|次|倍|册|起|件|项|%|％)?", re.I)
@@ -132,9 +139,23 @@ def needed_points(question: str, points: list[str]) -> int:
 
 def key_points_of(reference: str) -> list[str]:
     """The points a free answer must make: a list's items, else the reference's clauses."""
-    if "；" in reference or "\n" in reference:
-        return [p.strip() for p in re.split(r"[；\n]", reference) if p.strip()]
+    if re.search(r"[；;\n]", reference):
+        return [p.strip() for p in re.split(r"[；;\n]", reference) if p.strip()]
     return clauses(reference)
+
+
+_BILINGUAL = re.compile(r"^(.+?)\s*[\[［]([^\[\]［］]+)[\]］][。.]?\s*$", re.S)
+
+
+def in_language_of(answer: str, reference: str) -> str:
+    """A reference given in two languages (「The time, content… [如实记录…的时间、内容…]」, as a
+    translated question's key is written) holds the same points twice: grade against the version in
+    the answer's language, or a Chinese answer would miss every English point."""
+    m = _BILINGUAL.match(reference.strip())
+    if not m or is_english(m.group(1)) == is_english(m.group(2)):
+        return reference
+    english, chinese = (m.group(1), m.group(2)) if is_english(m.group(1)) else (m.group(2), m.group(1))
+    return english if is_english(answer) else chinese
 
 
 def clauses(text: str) -> list[str]:
@@ -142,29 +163,65 @@ def clauses(text: str) -> list[str]:
     return parts[:6] or [text]
 
 
+_DIGIT = dict(zip("〇零一二三四五六七八九", "0012345678 9".replace(" ", "")))
+_YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年"
+_DAY = r"[\d一二三四五六七八九十]{1,3}"
+# 「一条红线」, 「一个重要方面」: 一 before a measure word is the indefinite article, not a count (a
+# count in digits, 「1个」, or of times, 「一次」, stays a figure)
+_ARTICLE = re.compile(r"一(?=[条个种项件位家批])")
+# A calendar date, not a duration: 「2019年4月1日」, 「二〇一九年四月一日」, 「同年四月一日」, 「2019年」.
+# A month alone (「3月」) is left to the figures: it may be three months.
+_DATE = re.compile(rf"({_YEAR})?\s*(?:({_DAY})\s*月\s*({_DAY})\s*[日号]|(?<=年)({_DAY})\s*月)|({_YEAR})")
+# Dates are counted apart from every other figure: a year and a month-day are their own values.
+_YEAR_CODE, _DAY_CODE = 1e12, 2e12
+
+
+def _dates(text: str) -> tuple[str, set[float]]:
+    """The text without its dates, and the dates as values (the year and the month-day apart, so
+    「二〇一九年二月十七日公布，同年四月一日施行」 states what 「2019年2月17日…2019年4月1日」 does)."""
+    found: set[float] = set()
+
+    def number(raw: str) -> int:
+        return int(raw) if raw.isdigit() else int(from_chinese(raw) or 0)
+
+    def read(m: re.Match) -> str:
+        year = m.group(1) or m.group(5)
+        if year:
+            digits = re.sub(r"\s*年$", "", year)
+            found.add(_YEAR_CODE + int("".join(_DIGIT.get(c, c) for c in digits)))
+        month, day = m.group(2) or m.group(4), m.group(3)
+        if month:
+            found.add(_DAY_CODE + number(month) * 100 + (number(day) if day else 0))
+        return " "
+    return _DATE.sub(read, text), found
+
+
 def quantities(text: str) -> set[float]:
     """Every figure's value in a common unit: hours for time, 元 for money, a share for a percentage;
-    「百分之四十」 and 「40%」 both give 40, 「二十四小时」, 「一天」 and "1 day" 24."""
-    text = _LABELS.sub(" ", unicodedata.normalize("NFKC", text))
+    「百分之四十」 and 「40%」 both give 40, 「二十四小时」, 「一天」 and "1 day" 24. Dates are read as
+    dates (bot/grading._dates)."""
+    text, dates = _dates(_LABELS.sub(" ", unicodedata.normalize("NFKC", text)))
     text = _ENGLISH_TENS.sub(lambda m: str(int(_ENGLISH_NUMBERS[m.group(1).lower()]) + int(_ENGLISH_NUMBERS[m.group(2).lower()])),
                              text)
     text = re.sub(r"\b[a-z]+\b", lambda m: _ENGLISH_NUMBERS.get(m.group(0).lower(), m.group(0)), text, flags=re.I)
     text = _RANGE.sub(lambda m: f"{m.group(1)}{m.group(4)}{m.group(2)}{m.group(3)}{m.group(4)}", text)
     out = set()
-    for value, after in figures(text):
+    for start, value, after in figures_at(text):
+        if _ARTICLE.match(text, start):
+            continue
         if scale := _ENGLISH_SCALE.match(after):
             value *= _SCALES[scale.group(1).lower()]
         if unit := _UNIT.match(after):
             value *= _HOURS[unit.group(1).lower()]
         out.add(round(value, 6))
-    return out
+    return out | dates
 
 
 def words(text: str) -> set[str]:
     """The text's bigrams and Latin words with its figures left out (they are compared as values):
     「5万余册」 and 「五万多册」 say the same words."""
     text = unicodedata.normalize("NFKC", text or "").lower()
-    return set(tokens(_FIGURE_WORDS.sub(" ", re.sub(r"[\s“”\"'。．.，,；;：:、]", " ", text))))
+    return word_tokens(_FIGURE_WORDS.sub(" ", re.sub(r"[\s“”\"'。．.，,；;：:、]", " ", text)))
 
 
 class Grader:
@@ -181,11 +238,15 @@ class Grader:
     def grade_text(self, question: str, points: list[str], reference: str, answer: str,
                    needed: int | None = None) -> Grade:
         answer = (answer or "").strip()
+        if (version := in_language_of(answer, reference)) != reference:
+            reference, points = version, key_points_of(version)
         needed = min(needed or len(points), len(points))
         if not answer:
             return Grade("wrong", 0.0, [], list(points), 0.0)
         t = self.thresholds
-        english = is_english(answer)
+        # an English answer to a Chinese reference is compared by meaning alone (the multilingual
+        # embedder); in the reference's own language, by its words as well
+        across = is_english(answer) and not is_english(reference)
         pieces = pieces_of(answer)
         vectors = self.embedder.passages(points + pieces + [answer, reference])
         point_v, piece_v = vectors[:len(points)], vectors[len(points):len(points) + len(pieces)]
@@ -195,10 +256,12 @@ class Grader:
         given = words(question)
         hit, missed, margins = [], [], []
         for point, pv in zip(points, point_v):
+            # words every other point repeats (a list's 「组织或者参与」) tell no point apart; with one
+            # other point that would be all it shares (「事故责任单位」 in both halves), so it takes two
             others = [words(p) for p in points if p != point]
-            own = words(point) - given - (set.intersection(*others) if others else set())
+            own = words(point) - given - (set.intersection(*others) if len(others) >= 2 else set())
             closest = float((piece_v @ pv).max())
-            if english:
+            if across:
                 said, margin = closest >= t["english_similarity"], closest - t["english_similarity"]
             elif not own:
                 said, margin = True, 1.0     # the point restates the question (and its figures, checked below)
@@ -211,7 +274,7 @@ class Grader:
             said = (said or bool(figures_of_point)) and figures_of_point <= stated
             margins.append(abs(margin))
             (hit if said else missed).append(point)
-        wrong = [] if english else misplaced_figures(answer, reference) + reversed_figures(answer, reference)
+        wrong = [] if across else misplaced_figures(answer, reference) + reversed_figures(answer, reference)
         coverage = min(len(hit) / max(needed, 1), 1.0)
         verdict = "wrong" if wrong else "correct" if coverage >= 1.0 else "partial" if hit else "wrong"
         score = 0.0 if wrong else round(0.8 * coverage + 0.2 * max(0.0, min(1.0, (similarity - 0.85) / 0.15)), 3)
@@ -219,35 +282,61 @@ class Grader:
         return Grade(verdict, score, hit, missed, round(similarity, 4), wrong, sure)
 
 
-def _figure_clauses(text: str) -> list[tuple[set[float], set[str]]]:
-    """(figures, words) of each clause of `text` that states a figure, with the words of the clauses
-    before it in its sentence that state none (its subject: 「特别重大事故，30日内做出批复」)."""
-    out, subject = [], set()
-    text = re.sub(r"或者|以及", "，", text)
+def _figure_clauses(text: str) -> list[tuple[set[float], dict[float, set[str]], set[str]]]:
+    """(figures, their directions, words) of each clause of `text` that states a figure. Its words
+    take in the clauses without figures before it in its sentence (its subject: 「特别重大事故，30日内
+    做出批复」) and after it (what the figure decides: 「超过一百人的，应当设置安全生产管理机构」)."""
+    out: list[tuple[set[float], dict[float, set[str]], set[str]]] = []
+    subject: set[str] = set()
+    open_clause = False    # the last figure clause still takes the words that follow it
+    text = re.sub(r"或者|以及", "，", _LABELS.sub(" ", unicodedata.normalize("NFKC", text)))
     for clause, end in re.findall(r"([^，,、；;。\n]*)([，,、；;。\n]?)", text):
         if values := quantities(clause):
-            out.append((values, words(clause) | subject))
-            subject = set()
+            out.append((values, directions(clause), (words(clause) - _bound_words()) | subject))
+            subject, open_clause = set(), True
         else:
-            subject |= words(clause)
+            said = words(clause)
+            subject |= said
+            if open_clause:
+                out[-1][2].update(said)
         if end in ("；", ";", "。", "\n"):
-            subject = set()
+            subject, open_clause = set(), False
     return out
 
 
+@cache
+def _bound_words() -> set[str]:
+    return words(BOUND_WORDS)
+
+
 def misplaced_figures(answer: str, reference: str) -> list[str]:
-    """Figures the answer states about something the reference gives other figures to: each
-    clause of the answer is matched to the reference clause it shares most words with, and its
-    figures must be that clause's (「专题研究8次」 against 「11次专题研究…；8次召开全区…会议」)."""
+    """Figures the answer states about something the reference gives other figures to, or bounds the
+    other way there: each clause of the answer is matched to the reference clause it shares most
+    words with, and its figures must be that clause's (「专题研究8次」 against 「11次专题研究…；8次召开
+    全区…会议」; 「100人以下的设置管理机构」 against 「超过一百人的，应当设置安全生产管理机构」)."""
     known = _figure_clauses(reference)
     wrong = []
-    for values, said in _figure_clauses(answer):
-        shared = [(len(said & words_r), values_r) for values_r, words_r in known]
-        best = max((n for n, _ in shared), default=0)
+    for values, bounds, said in _figure_clauses(answer):
+        # a figure with no words of its own (「10万元以上20万元以下」) answers the question itself: it
+        # must be one of the reference's
+        shared = [(len(said & words_r) if said else 1, values_r, bounds_r) for values_r, bounds_r, words_r in known]
+        best = max((n for n, _, _ in shared), default=0)
         if best == 0:
             continue   # about nothing the reference counts: extra detail, not an error
-        allowed = set().union(*(v for n, v in shared if n == best))
+        allowed = set().union(*(v for n, v, _ in shared if n == best))
+        allowed_bounds: dict[float, set[str]] = {}
+        for n, _, b in shared:
+            if n == best:
+                for value, ways in b.items():
+                    allowed_bounds.setdefault(value, set()).update(ways)
         wrong += [f"{v:g}" for v in sorted(values - allowed)]
+        # figures stated together are bound to each other too: 「一百八十日内四次」 against 「一百八十日内三次
+        # 或者一年内四次」 pairs a period with the other period's count
+        together = [v for n, v, _ in shared if n == best]
+        if len(values) >= 2 and values <= allowed and not any(values <= v for v in together):
+            wrong += [f"{v:g}" for v in sorted(values)]
+        wrong += [f"{v:g}" for v, ways in bounds.items()
+                  if v in allowed and allowed_bounds.get(v) and not ways & allowed_bounds[v]]
     return wrong
 
 
@@ -255,12 +344,13 @@ def directions(text: str) -> dict[float, set[str]]:
     """Each figure's direction, where one is stated: 「3人以下」 → {3: {"-"}}, 「10人以上」 → {10: {"+"}}."""
     text = _LABELS.sub(" ", unicodedata.normalize("NFKC", text))
     out: dict[float, set[str]] = {}
-    for value, after in figures(text):
+    for start, value, after in figures_at(text):
         unit = _UNIT.match(after)
         key = round(value * (_HOURS[unit.group(1).lower()] if unit else 1), 6)
-        if _UP.match(after):
+        before = text[max(0, start - 4):start]
+        if _UP.match(after) or _UP_BEFORE.search(before):
             out.setdefault(key, set()).add("+")
-        elif _DOWN.match(after):
+        elif _DOWN.match(after) or _DOWN_BEFORE.search(before):
             out.setdefault(key, set()).add("-")
     return out
 

@@ -67,6 +67,30 @@ def content_words(text: str) -> list[str]:
             if w not in _FUNCTION_WORDS and re.search(f"[{CJK}]", w)]
 
 
+def word_tokens(text: str) -> set[str]:
+    """Bigrams inside jieba's words and whole Latin words, without function words: 「事故发生的原因和
+    事故性质」 gives 原因 and 性质 but not 的原 or 因和, whose chance matches made a reworded answer
+    look unlike its reference. Single-character words (罚, 查) are kept whole."""
+    import jieba
+
+    from .crosslingual import FUNCTION_WORDS as ENGLISH_FUNCTION_WORDS
+
+    _general_frequencies()   # loads jieba quietly once
+    out: set[str] = set()
+    for word in jieba.lcut(unicodedata.normalize("NFKC", text).lower()):
+        word = word.strip()
+        if word and word not in _FUNCTION_WORDS and word not in ENGLISH_FUNCTION_WORDS:
+            out.update(_stem(t) for t in (tokens(word) if len(word) > 1 else [word] if _RUN.fullmatch(word) else []))
+    return out
+
+
+def _stem(token: str) -> str:
+    """An English word without its inflection (trained, training, trains → train); others as they are."""
+    if token.isascii() and token.isalpha() and len(token) > 4:
+        return re.sub(r"(?:ies|ing|ed|es|s)$", "", token)
+    return token
+
+
 def load_dictionary() -> None:
     """Load jieba's dictionary now rather than on the first question."""
     _general_frequencies()
@@ -264,6 +288,11 @@ def figure_value(raw: str) -> float | None:
 def figures(text: str) -> list[tuple[float, str]]:
     """Every figure in `text` as (value, the words right after it): 「10人以上死亡」 → (10, "人以上死亡…").
     Digits and Chinese numerals are read alike (二十四 = 24, 5000万 = 50000000)."""
+    return [(value, after) for _, value, after in figures_at(text)]
+
+
+def figures_at(text: str) -> list[tuple[int, float, str]]:
+    """figures(), each with where it starts in `text` (what comes before can bound it: 超过一百人)."""
     out = []
     for m in _FIGURE.finditer(text):
         raw = m.group(0)
@@ -273,7 +302,7 @@ def figures(text: str) -> list[tuple[float, str]]:
             continue   # 千万不要, 万一: words, not numbers (a numeral starts with a digit or 十)
         value = figure_value(raw)
         if value is not None:
-            out.append((value, text[m.end():m.end() + 16]))
+            out.append((m.start(), value, text[m.end():m.end() + 16]))
     return out
 
 

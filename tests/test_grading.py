@@ -1,8 +1,10 @@
 """The quiz grader: figures in every form, figures bound to what they count, the question's own
 words not asked again, and agreement with people on graded answers (dev: fitted; test: frozen)."""
 import json
+import re
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 
 from bot.grading import Grader, key_points_of, misplaced_figures, needed_points, quantities, words
@@ -39,6 +41,39 @@ def test_a_figure_given_to_the_wrong_thing_is_an_error():
     reference = "重大事故、较大事故、一般事故，应当自收到报告之日起15日内做出批复；特别重大事故，30日内做出批复"
     assert not misplaced_figures("一般事故15日内；特别重大事故30日内", reference)
     assert misplaced_figures("一般事故30日内；特别重大事故15日内", reference)
+
+
+def test_dates_are_dates_in_every_form():
+    reference = "2019年2月17日中华人民共和国国务院令第708号公布，自2019年4月1日起施行。"
+    assert quantities("二〇一九年二月十七日公布，同年四月一日起施行") == quantities(reference)
+    assert quantities("2019年4月2日起施行") != quantities("2019年4月1日起施行")
+    assert quantities("3个月") == quantities("三个月") != quantities("3月1日")
+
+
+def test_a_threshold_given_to_the_other_case_is_an_error():
+    reference = ("从业人员超过一百人的，应当设置安全生产管理机构或者配备专职安全生产管理人员；"
+                 "从业人员在一百人以下的，应当配备专职或者兼职的安全生产管理人员。")
+    assert misplaced_figures("100人以下的设置安全生产管理机构，超过100人的配兼职", reference)
+    assert not misplaced_figures("超过100人的设置安全生产管理机构，100人以下的配专职或者兼职", reference)
+    # a bare figure answers the question itself: it must be one of the reference's
+    assert misplaced_figures("10万元以上20万元以下", "发生一般事故的，处三十万元以上一百万元以下的罚款")
+
+
+def test_a_reworded_list_is_read_by_its_words_not_chance_bigrams():
+    assert {"原因", "性质"} <= words("事故发生的原因和事故性质")
+    assert not {"的原", "因和"} & words("事故发生的原因和事故性质")
+
+
+def test_a_reference_in_two_languages_grades_each_answer_in_its_own(embedder):
+    grader = Grader(embedder)
+    reference = ("The time, content, participants and assessment results of the training. "
+                 "[如实记录安全生产教育和培训的时间、内容、参加人员以及考核结果等情况]")
+    question = "Under the Work Safety Law, what must a business record about its safety training?"
+    chinese = grader.grade_text(question, key_points_of(reference), reference, "培训时间、内容、参加人员、考核结果")
+    assert all(re.search("[\u4e00-\u9fff]", p) for p in chinese.hit + chinese.missed)
+    english = grader.grade_text(question, key_points_of(reference), reference,
+                                "The time, the content, who took part and the assessment results.")
+    assert english.verdict == "correct" and all(p.isascii() for p in english.hit + english.missed)
 
 
 def test_an_answer_need_not_repeat_the_question(embedder):
@@ -78,10 +113,11 @@ def test_grading_agrees_with_people_on_the_dev_answers(embedder):
     assert sum(r["expected"] == "wrong" and v == "correct" for r, v in zip(rows, verdicts)) <= fitted["wrong_as_correct"]
 
 
-def test_grading_on_the_frozen_test_answers(embedder):
-    """Guards the numbers README reports (eval/results/grading-test.json), a few answers below them."""
-    rows, verdicts = grade_rows(Grader(embedder), "grading-test.jsonl")
-    reported = json.loads((ROOT / "eval" / "results" / "grading-test.json").read_text(encoding="utf-8"))["summary"]
+@pytest.mark.parametrize("name", ["grading-test2", "grading-test"])
+def test_grading_on_the_frozen_test_answers(embedder, name):
+    """Guards the numbers README reports (eval/results/<set>.json), a few answers below them."""
+    rows, verdicts = grade_rows(Grader(embedder), f"{name}.jsonl")
+    reported = json.loads((ROOT / "eval" / "results" / f"{name}.json").read_text(encoding="utf-8"))["summary"]
     agree = sum(v == r["expected"] for r, v in zip(rows, verdicts))
     assert agree >= round(reported["agreement"] * len(rows)) - 3
     assert sum(r["expected"] == "wrong" and v == "correct" for r, v in zip(rows, verdicts)) <= \
