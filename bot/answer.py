@@ -297,6 +297,10 @@ def in_force(answer: Answer, snap) -> None:
         relation = snap.superseded(c.source, c.article)
         if not relation:
             continue
+        if answer.see_also(c):   # not quoted: marked, and its replacement is not quoted either
+            shown = replacement_citation(0, relation, snap)
+            c.superseded = f"已被{shown.label if shown else '后来的规定'}取代"
+            continue
         replacement = next((r for r in answer.citations if r.source == relation["by"]
                             and r.article in relation["by_articles"]), None)   # already cited
         if replacement is None and (replacement := replacement_citation(len(answer.citations) + 1, relation, snap)):
