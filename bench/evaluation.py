@@ -80,7 +80,8 @@ def run(service) -> dict[str, dict]:
 
 ROWS = [("answerable questions answered 「没有找到」 (false refusals)", "false_refusal_rate"),
         ("unanswerable questions refused (not found or not stated)", "refusal_accuracy"),
-        ("hit@1 (first citation holds the evidence)", "hit@1"), ("hit@5", "hit@5"), ("MRR", "mrr"),
+        ("hit@1 (first citation holds the evidence)", "hit@1"), ("hit@5", "hit@5"),
+        ("hit@5 counting only the sources the answer quotes (not 另见)", "quoted_hit@5"), ("MRR", "mrr"),
         ("evidence inside the answer text", "evidence_in_answer"),
         ("median answer length (characters)", "answer_chars_p50"),
         ("retrieval hit@1 / hit@5 (ranked passages, shown or not)", None),

@@ -15,6 +15,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 
@@ -192,9 +193,11 @@ class Answerer:
         if picked := self._pick_ordinal(question, citations[0]):
             return Answer(question, True, f"{picked}[1]", citations[:1], notice=notice)
         if not passages[0].article_match:   # an article asked for by number is the answer alone
-            quoted = {h.chunk.id for h in order}
-            for hit in [h for h in found.hits if h.chunk.id not in quoted][:SHOWN_SOURCES - len(citations)]:
-                citations.append(cite(len(citations) + 1, hit, []))
+            shown = {_provision(h) for h in order}
+            for hit in found.hits:
+                if len(citations) < SHOWN_SOURCES and _provision(hit) not in shown:
+                    shown.add(_provision(hit))
+                    citations.append(replace(cite(len(citations) + 1, hit, []), see_also=True))
         return Answer(question, True, "\n".join(parts), citations, notice=notice)
 
     def _choose(self, question: str, found: Retrieval, passages: list[Hit]) -> tuple[dict, list[Hit]]:
@@ -267,6 +270,11 @@ class Answerer:
         return {**{w: v / 2 for w, v in expansion.items()}, **own} if own else expansion
 
 
+def _provision(hit: Hit) -> tuple[str, str]:
+    """What a source shows: an article (its chunks overlap) or a passage of a document without articles."""
+    return hit.chunk.source, hit.chunk.article or hit.chunk.id
+
+
 def _relevant_items(sentences: list[str], a: int, b: int, sims: np.ndarray, margin: float) -> list[str]:
     """A list unit (lead sentence, items) cut to its lead and the items whose similarity to the
     question is within `margin` of the best item's."""
@@ -282,7 +290,8 @@ def _coverage(text: str, weights: dict[str, float]) -> float:
 def _not_stated(question: str, composed: Answer, missing: str) -> Answer:
     """The topic is covered, the figure or date asked is not: say so and cite the closest provisions."""
     labels = "、".join(f"{c.label}[{c.n}]" for c in composed.citations)
-    return Answer(question, False, NOT_STATED.format(missing=missing, labels=labels), composed.citations,
+    closest = [replace(c, see_also=False) for c in composed.citations]   # all of them, none quoted
+    return Answer(question, False, NOT_STATED.format(missing=missing, labels=labels), closest,
                   notice=composed.notice, outcome="not_stated", missing=missing)
 
 
@@ -297,17 +306,18 @@ def in_force(answer: Answer, snap) -> None:
         relation = snap.superseded(c.source, c.article)
         if not relation:
             continue
-        if answer.see_also(c):   # not quoted: marked, and its replacement is not quoted either
-            shown = replacement_citation(0, relation, snap)
-            c.superseded = f"已被{shown.label if shown else '后来的规定'}取代"
+        if c.see_also:   # not quoted, so neither is what replaced it: the source is only marked
+            later = replacement_citation(0, relation, snap)
+            c.superseded = f"已被{later.label if later else '后来的规定'}取代"
             continue
         replacement = next((r for r in answer.citations if r.source == relation["by"]
-                            and r.article in relation["by_articles"]), None)   # already cited
+                            and r.article in relation["by_articles"]), None)   # already shown
         if replacement is None and (replacement := replacement_citation(len(answer.citations) + 1, relation, snap)):
             answer.citations.append(replacement)
-            if answer.outcome == "answered":   # what applies now, in its own words, under the old text
-                replacement.used_sentences = [replacement.text]
-                answer.answer += f"\n{replacement.text}[{replacement.n}]"
+        if replacement and answer.outcome == "answered" and not replacement.used_sentences:
+            # what applies now, in its own words, under the old text (shown as 另见 before, quoted now)
+            replacement.used_sentences, replacement.see_also = [replacement.text], False
+            answer.answer += f"\n{replacement.text}[{replacement.n}]"
         c.superseded = f"已被{replacement.label if replacement else '后来的规定'}取代"
         where = f"，现行规定见 [{replacement.n}]" if replacement else ""
         notes.append(f"注意：{c.label}{c.superseded}（{relation['note']}）{where}。")

@@ -9,7 +9,8 @@ are over the citations shown with the answer (a hit = a cited passage that conta
 string), and a refused answerable question scores zero; evidence-in-answer is the share of evidence
 strings in the answer text itself (whitespace ignored); refusal accuracy is over the unanswerable
 lines, the false-refusal rate over the answerable ones. `retrieval_hit@k` is over the ranked
-passages behind the answer, whatever was shown.
+passages behind the answer, whatever was shown; `quoted_hit@5` over the sources the answer quotes
+(without its unquoted 「另见」 ones).
 """
 from __future__ import annotations
 
@@ -69,6 +70,8 @@ def evaluate(pipeline: Pipeline, questions: list[dict], k: int = 5) -> tuple[dic
         text = squash(answer.answer)
         records.append({"id": q["id"], "question": q["question"], "answerable": q.get("source") is not None,
                         "kind": q.get("kind", ""), "rank": _first_rank(cited, evidence, k),
+                        "quoted_rank": _first_rank([squash(c.text) for c in answer.citations if not c.see_also],
+                                                   evidence, k),
                         "retrieval_rank": _first_rank([squash(t) for t in ranked], evidence, k),
                         "found": answer.found, "outcome": answer.outcome,
                         "evidence_in_answer": sum(e in text for e in evidence) / max(len(evidence), 1),
@@ -99,6 +102,7 @@ def summarize(records: list[dict], latencies: list[float]) -> dict:
     return {
         "questions": len(records), "answerable": len(answerable), "unanswerable": len(unanswerable),
         "hit@1": ranked_within("rank", 1), "hit@3": ranked_within("rank", 3), "hit@5": ranked_within("rank", 5),
+        "quoted_hit@5": ranked_within("quoted_rank", 5),
         "mrr": round(sum(1 / r["rank"] for r in answerable if r["rank"]) / len(answerable), 3) if answerable else None,
         "evidence_in_answer": round(sum(r["evidence_in_answer"] for r in answerable) / len(answerable), 3)
         if answerable else None,

@@ -36,7 +36,7 @@ def _where(citation: Citation, section: bool = True) -> str:
 
 
 def _label(answer: Answer, citation: Citation) -> str:
-    return f"另见：{citation.label}" if answer.see_also(citation) else citation.label
+    return f"另见：{citation.label}" if citation.see_also else citation.label
 
 
 def _heading(answer: Answer) -> str:

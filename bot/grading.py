@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from ingest.numerals import from_chinese
 
@@ -42,16 +42,19 @@ _NUMERALS = "零〇一二两三四五六七八九十百千万亿"
 # 「3–5万元」, 「三到五万」: the first figure of a range shares the second's 万 or 亿
 _RANGE = re.compile(rf"([\d.]+|[零〇一二两三四五六七八九十百千]+)\s*([-–—~～到至])\s*([\d.]+|[{_NUMERALS}]+?)\s*([万亿])")
 # Not figures: an article or item number (第九条, 第二款), a list's numbering (1、 (2) （三） ③)
-_LABELS = re.compile(rf"第[\d{_NUMERALS}]+[条款项章节编号]|(?:^|(?<=[\s；;，,。]))\s*(?:[(（]?\d{{1,2}}[)）.、]|[(（][一二三四五六七八九十]{{1,3}}[)）]|[①-⑳])")
+_LABELS = re.compile(rf"第[\d{_NUMERALS}]+[条款项章节编号]|(?:^|(?<=[\s；;，,。]))\s*(?:[(（]?\d{{1,2}}(?:[)）、]|\.(?!\d))|[(（][一二三四五六七八九十]{{1,3}}[)）]|[①-⑳])")
 # A figure's direction: 30人以上 is not 30人以下
 _UP = re.compile(r"^\s*(?:多|余)?\s*个?\s*(?:[^\d\s，,；;。]{0,3}?)(以上|超过|至少|不少于|不低于|起)")
 _DOWN = re.compile(r"^\s*(?:多|余)?\s*个?\s*(?:[^\d\s，,；;。]{0,3}?)(以下|以内|内|不足|不超过|最多|不高于|之内)")
-# ... or before it: 「超过一百人」, 「不超过2小时」, 「more than 100」
-_UP_BEFORE = re.compile(r"(?<!不)(?:超过|多于|大于|高于|至少|不少于|不低于|over|more than|at least)\s*$", re.I)
-_DOWN_BEFORE = re.compile(r"(?:不超过|少于|小于|低于|不足|最多|不到|under|less than|at most|within)\s*$", re.I)
+# ... or before it: 「超过一百人」, 「不得超过2小时」 (a negated bound is the other way), 「more than 100」
+_MORE, _LESS = "超过|多于|大于|高于", "少于|小于|低于"
+_NOT = "不得|不应|不能|不宜|严禁|不"
+_BOUNDS_BEFORE = [(re.compile(rf"(?:{_NOT})(?:{_MORE})\s*$"), "-"), (re.compile(rf"(?:{_NOT})(?:{_LESS})\s*$"), "+"),
+                  (re.compile(rf"(?:{_MORE}|至少|over|more than|at least)\s*$", re.I), "+"),
+                  (re.compile(rf"(?:{_LESS}|不足|最多|不到|under|less than|at most|within)\s*$", re.I), "-")]
 # The words that bound a figure: left out when a clause is matched to the reference's clause by
 # its words, or an answer that bounds a figure the wrong way would match the clause it contradicts.
-BOUND_WORDS = "以上 以下 以内 超过 不超过 不足 至少 不少于 最多 低于 高于 之内"
+BOUND_WORDS = f"以上 以下 以内 之内 不足 至少 最多 不到 {_MORE} {_LESS}".replace("|", " ")
 # A figure with its unit, left out of the words compared (「2小时」 and 「120分钟」 say the same)
 _FIGURE_WORDS = re.compile(rf"(?:[\d.]+|[{_NUMERALS}]+)\s*(?:多|余)?\s*个?\s*(?:{'|'.join(sorted(_HOURS, key=len, reverse=True))}"
                            rf"|万元|亿元|元|人|名|次|倍|册|起|件|项|%|％)?", re.I)
@@ -152,10 +155,9 @@ def in_language_of(answer: str, reference: str) -> str:
     translated question's key is written) holds the same points twice: grade against the version in
     the answer's language, or a Chinese answer would miss every English point."""
     m = _BILINGUAL.match(reference.strip())
-    if not m or is_english(m.group(1)) == is_english(m.group(2)):
+    if not m or not is_english(m.group(1)) or is_english(m.group(2)):
         return reference
-    english, chinese = (m.group(1), m.group(2)) if is_english(m.group(1)) else (m.group(2), m.group(1))
-    return english if is_english(answer) else chinese
+    return m.group(1) if is_english(answer) else m.group(2)
 
 
 def clauses(text: str) -> list[str]:
@@ -163,12 +165,12 @@ def clauses(text: str) -> list[str]:
     return parts[:6] or [text]
 
 
-_DIGIT = dict(zip("〇零一二三四五六七八九", "0012345678 9".replace(" ", "")))
+_DIGIT = dict(zip("〇零一二三四五六七八九", "00123456789"))
 _YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年"
 _DAY = r"[\d一二三四五六七八九十]{1,3}"
 # 「一条红线」, 「一个重要方面」: 一 before a measure word is the indefinite article, not a count (a
-# count in digits, 「1个」, or of times, 「一次」, stays a figure)
-_ARTICLE = re.compile(r"一(?=[条个种项件位家批])")
+# count in digits, 「1个」, of times, 「一次」, or of time, 「一个月」, stays a figure)
+_ARTICLE = re.compile(r"一(?=[条种项件位家批]|个(?!\s*(?:月|小时|星期|工作日|季度)))")
 # A calendar date, not a duration: 「2019年4月1日」, 「二〇一九年四月一日」, 「同年四月一日」, 「2019年」.
 # A month alone (「3月」) is left to the figures: it may be three months.
 _DATE = re.compile(rf"({_YEAR})?\s*(?:({_DAY})\s*月\s*({_DAY})\s*[日号]|(?<=年)({_DAY})\s*月)|({_YEAR})")
@@ -217,11 +219,12 @@ def quantities(text: str) -> set[float]:
     return out | dates
 
 
-def words(text: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def words(text: str) -> frozenset[str]:
     """The text's bigrams and Latin words with its figures left out (they are compared as values):
-    「5万余册」 and 「五万多册」 say the same words."""
+    「5万余册」 and 「五万多册」 say the same words. Cached: a grade reads each point's words many times."""
     text = unicodedata.normalize("NFKC", text or "").lower()
-    return word_tokens(_FIGURE_WORDS.sub(" ", re.sub(r"[\s“”\"'。．.，,；;：:、]", " ", text)))
+    return frozenset(word_tokens(_FIGURE_WORDS.sub(" ", re.sub(r"[\s“”\"'。．.，,；;：:、]", " ", text))))
 
 
 class Grader:
@@ -240,13 +243,14 @@ class Grader:
         answer = (answer or "").strip()
         if (version := in_language_of(answer, reference)) != reference:
             reference, points = version, key_points_of(version)
+            needed = needed_points(question, points)
         needed = min(needed or len(points), len(points))
         if not answer:
             return Grade("wrong", 0.0, [], list(points), 0.0)
         t = self.thresholds
         # an English answer to a Chinese reference is compared by meaning alone (the multilingual
         # embedder); in the reference's own language, by its words as well
-        across = is_english(answer) and not is_english(reference)
+        across = is_english(answer) != is_english(reference)
         pieces = pieces_of(answer)
         vectors = self.embedder.passages(points + pieces + [answer, reference])
         point_v, piece_v = vectors[:len(points)], vectors[len(points):len(points) + len(pieces)]
@@ -259,7 +263,7 @@ class Grader:
             # words every other point repeats (a list's 「组织或者参与」) tell no point apart; with one
             # other point that would be all it shares (「事故责任单位」 in both halves), so it takes two
             others = [words(p) for p in points if p != point]
-            own = words(point) - given - (set.intersection(*others) if len(others) >= 2 else set())
+            own = words(point) - given - (frozenset.intersection(*others) if len(others) >= 2 else frozenset())
             closest = float((piece_v @ pv).max())
             if across:
                 said, margin = closest >= t["english_similarity"], closest - t["english_similarity"]
@@ -282,30 +286,30 @@ class Grader:
         return Grade(verdict, score, hit, missed, round(similarity, 4), wrong, sure)
 
 
-def _figure_clauses(text: str) -> list[tuple[set[float], dict[float, set[str]], set[str]]]:
+def _figure_clauses(text: str) -> list[tuple[frozenset[float], dict[float, set[str]], set[str]]]:
     """(figures, their directions, words) of each clause of `text` that states a figure. Its words
     take in the clauses without figures before it in its sentence (its subject: 「特别重大事故，30日内
-    做出批复」) and after it (what the figure decides: 「超过一百人的，应当设置安全生产管理机构」)."""
-    out: list[tuple[set[float], dict[float, set[str]], set[str]]] = []
-    subject: set[str] = set()
-    open_clause = False    # the last figure clause still takes the words that follow it
+    做出批复」) and, when no other figure follows in the sentence, after it (what the figure decides:
+    「超过一百人的，应当设置安全生产管理机构」)."""
+    out: list[tuple[frozenset[float], dict[float, set[str]], set[str]]] = []
+    pending: set[str] = set()   # words since the last figure clause: the next one's subject, or its tail
     text = re.sub(r"或者|以及", "，", _LABELS.sub(" ", unicodedata.normalize("NFKC", text)))
+    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)   # 10,000 is one figure
     for clause, end in re.findall(r"([^，,、；;。\n]*)([，,、；;。\n]?)", text):
         if values := quantities(clause):
-            out.append((values, directions(clause), (words(clause) - _bound_words()) | subject))
-            subject, open_clause = set(), True
+            out.append((frozenset(values), directions(clause), set(words(clause) - _bound_words()) | pending))
+            pending = set()
         else:
-            said = words(clause)
-            subject |= said
-            if open_clause:
-                out[-1][2].update(said)
-        if end in ("；", ";", "。", "\n"):
-            subject, open_clause = set(), False
+            pending |= words(clause)
+        if end in ("；", ";", "。", "\n", ""):
+            if out and pending:
+                out[-1][2].update(pending)
+            pending = set()
     return out
 
 
 @cache
-def _bound_words() -> set[str]:
+def _bound_words() -> frozenset[str]:
     return words(BOUND_WORDS)
 
 
@@ -315,7 +319,7 @@ def misplaced_figures(answer: str, reference: str) -> list[str]:
     words with, and its figures must be that clause's (「专题研究8次」 against 「11次专题研究…；8次召开
     全区…会议」; 「100人以下的设置管理机构」 against 「超过一百人的，应当设置安全生产管理机构」)."""
     known = _figure_clauses(reference)
-    wrong = []
+    wrong: list[float] = []
     for values, bounds, said in _figure_clauses(answer):
         # a figure with no words of its own (「10万元以上20万元以下」) answers the question itself: it
         # must be one of the reference's
@@ -323,34 +327,37 @@ def misplaced_figures(answer: str, reference: str) -> list[str]:
         best = max((n for n, _, _ in shared), default=0)
         if best == 0:
             continue   # about nothing the reference counts: extra detail, not an error
-        allowed = set().union(*(v for n, v, _ in shared if n == best))
+        closest = [(v, b) for n, v, b in shared if n == best]
+        allowed = frozenset().union(*(v for v, _ in closest))
         allowed_bounds: dict[float, set[str]] = {}
-        for n, _, b in shared:
-            if n == best:
-                for value, ways in b.items():
-                    allowed_bounds.setdefault(value, set()).update(ways)
-        wrong += [f"{v:g}" for v in sorted(values - allowed)]
-        # figures stated together are bound to each other too: 「一百八十日内四次」 against 「一百八十日内三次
-        # 或者一年内四次」 pairs a period with the other period's count
-        together = [v for n, v, _ in shared if n == best]
-        if len(values) >= 2 and values <= allowed and not any(values <= v for v in together):
-            wrong += [f"{v:g}" for v in sorted(values)]
-        wrong += [f"{v:g}" for v, ways in bounds.items()
-                  if v in allowed and allowed_bounds.get(v) and not ways & allowed_bounds[v]]
-    return wrong
+        for _, b in closest:
+            for value, ways in b.items():
+                allowed_bounds.setdefault(value, set()).update(ways)
+        wrong += sorted(values - allowed)
+        # figures stated together are bound to each other: 「一百八十日内四次」 against 「一百八十日内三次或者
+        # 一年内四次」 pairs a period with the other period's count (each side has a figure the other lacks)
+        partner = max((v for v, _ in closest), key=lambda v: len(values & v))
+        if values & partner and partner - values and not any(values <= v for v, _ in closest):
+            wrong += sorted(values - partner)
+        wrong += [v for v, ways in bounds.items() if v in allowed and allowed_bounds.get(v) and not ways & allowed_bounds[v]]
+    return _shown(wrong)
 
 
 def directions(text: str) -> dict[float, set[str]]:
-    """Each figure's direction, where one is stated: 「3人以下」 → {3: {"-"}}, 「10人以上」 → {10: {"+"}}."""
-    text = _LABELS.sub(" ", unicodedata.normalize("NFKC", text))
+    """Each figure's direction, where one is stated: 「3人以下」 → {3: {"-"}}, 「10人以上」 → {10: {"+"}},
+    「不得超过2小时」 → {2: {"-"}}."""
+    text, _ = _dates(_LABELS.sub(" ", unicodedata.normalize("NFKC", text)))
     out: dict[float, set[str]] = {}
     for start, value, after in figures_at(text):
+        if _ARTICLE.match(text, start):
+            continue
         unit = _UNIT.match(after)
         key = round(value * (_HOURS[unit.group(1).lower()] if unit else 1), 6)
-        before = text[max(0, start - 4):start]
-        if _UP.match(after) or _UP_BEFORE.search(before):
+        before = text[max(0, start - 12):start]
+        way = next((way for pattern, way in _BOUNDS_BEFORE if pattern.search(before)), None)
+        if _UP.match(after) or way == "+" and not _DOWN.match(after):
             out.setdefault(key, set()).add("+")
-        elif _DOWN.match(after) or _DOWN_BEFORE.search(before):
+        elif _DOWN.match(after) or way == "-":
             out.setdefault(key, set()).add("-")
     return out
 
@@ -358,7 +365,21 @@ def directions(text: str) -> dict[float, set[str]]:
 def reversed_figures(answer: str, reference: str) -> list[str]:
     """Figures the answer bounds the other way (「3人以上」 where the reference says 「3人以下」)."""
     given, said = directions(reference), directions(answer)
-    return [f"{v:g}" for v, d in said.items() if v in given and not d & given[v]]
+    return _shown([v for v, d in said.items() if v in given and not d & given[v]])
+
+
+def _shown(values: list[float]) -> list[str]:
+    """Figures as a trainee reads them in 「数字与原文不符」: once each, dates as dates."""
+    out = []
+    for v in dict.fromkeys(values):
+        if v >= _DAY_CODE:
+            month, day = divmod(int(v - _DAY_CODE), 100)
+            out.append(f"{month}月{day}日" if day else f"{month}月")
+        elif v >= _YEAR_CODE:
+            out.append(f"{int(v - _YEAR_CODE)}年")
+        else:
+            out.append(f"{v:g}")
+    return out
 
 
 def pieces_of(answer: str) -> list[str]:

@@ -56,7 +56,7 @@ class QuestionLog:
     def record(self, answer: Answer, channel: str) -> None:
         if not self.enabled or not answer.question or answer.unavailable:
             return
-        cited = "；".join(c.label for c in answer.citations)
+        cited = "；".join(c.label for c in answer.citations if not c.see_also)
         with self._lock:
             self.db.execute("INSERT OR IGNORE INTO questions (id, asked_at, channel, question, outcome, missing, "
                             "latency_ms, cited, answer, revision) VALUES (?,?,?,?,?,?,?,?,?,?)",

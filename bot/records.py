@@ -20,6 +20,7 @@ class Citation:
     chunk_id: str = ""
     status: str = ""       # 「现行有效 · 2021-06-10修正」: the document's status and this version's date
     superseded: str = ""   # 「已被《…》第一百一十四条取代」 when a later provision replaced this one
+    see_also: bool = False  # shown with the answer, not quoted by it (「另见」: the next best passage)
 
     @property
     def category(self) -> str:
@@ -55,10 +56,6 @@ class Answer:
     def __post_init__(self):
         if not self.outcome:
             self.outcome = "answered" if self.found else "not_found"
-
-    def see_also(self, citation: Citation) -> bool:
-        """A source shown with an answer that does not quote it (the next best passages: 「另见」)."""
-        return self.outcome == "answered" and not citation.used_sentences
 
     @classmethod
     def from_json(cls, data: dict) -> Answer:

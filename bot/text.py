@@ -85,10 +85,17 @@ def word_tokens(text: str) -> set[str]:
 
 
 def _stem(token: str) -> str:
-    """An English word without its inflection (trained, training, trains → train); others as they are."""
-    if token.isascii() and token.isalpha() and len(token) > 4:
-        return re.sub(r"(?:ies|ing|ed|es|s)$", "", token)
-    return token
+    """An English word without its inflection (trained, training, trains → train; companies →
+    company; measures → measure); others as they are."""
+    if not (token.isascii() and token.isalpha() and len(token) > 4):
+        return token
+    if token.endswith("ies"):
+        return token[:-3] + "y"
+    if re.search(r"(?:s|x|z|ch|sh)es$", token):
+        return token[:-2]
+    if token.endswith("s") and not re.search(r"(?:ss|us|is)$", token):
+        return token[:-1]
+    return re.sub(r"(?:ing|ed)$", "", token)
 
 
 def load_dictionary() -> None:

@@ -126,9 +126,9 @@ def answer_html(turn: int, answer: Answer, partial: str | None = None, previous:
         return f'<div class="kb-turn">{question}<div class="kb-a kb-pending">{escape(partial)}▍</div></div>'
     if answer.unavailable or not answer.question:
         return f'<div class="kb-turn">{question}{notice}<div class="kb-notfound">{escape(answer.answer)}</div></div>'
-    sources = "".join(_source(turn, c) for c in answer.citations)
     if answer.outcome == "not_stated":
         # the topic is covered, the figure asked is not: say so, and show the closest provisions
+        sources = "".join(_source(turn, c) for c in answer.citations)
         body = (f'<div class="kb-notstated">ⓘ {_linked(turn, answer.answer)}</div>'
                 f'<div class="kb-sources"><b>最相关的条文</b>{sources}</div>')
     elif not answer.found:
@@ -137,9 +137,9 @@ def answer_html(turn: int, answer: Answer, partial: str | None = None, previous:
             body += ('<div class="kb-sources kb-related"><b>可能相关的段落（不是答案，仅供参考）</b>'
                      + "".join(_source(turn, c, related=True) for c in answer.related) + "</div>")
     else:
-        quoted = "".join(_source(turn, c) for c in answer.citations if not answer.see_also(c))
+        quoted = "".join(_source(turn, c) for c in answer.citations if not c.see_also)
         body = f'<div class="kb-a">{_linked(turn, answer.answer)}</div><div class="kb-sources"><b>来源</b>{quoted}</div>'
-        if also := [c for c in answer.citations if answer.see_also(c)]:
+        if also := [c for c in answer.citations if c.see_also]:
             body += ('<div class="kb-sources kb-see-also"><b>另见（回答没有引用，可对照查看）</b>'
                      + "".join(_source(turn, c) for c in also) + "</div>")
     return f'<div class="kb-turn">{question}{notice}{body}{_actions(answer, previous)}</div>'

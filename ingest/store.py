@@ -260,10 +260,17 @@ class Store:
 
 
 def _widen_search(collection) -> None:
-    """A store made before SEARCH_EF (get_or_create keeps its old configuration) is widened once."""
-    configured = (collection.configuration_json or {}).get("hnsw") or {}
-    if configured.get("ef_search", 0) < SEARCH_EF:
+    """A store made before SEARCH_EF (get_or_create keeps its old configuration) is widened once.
+    Only an HNSW index has the setting; a store that cannot take the change (read-only, a server that
+    refuses it) still serves, at Chroma's default, with a warning."""
+    configured = (collection.configuration_json or {}).get("hnsw")
+    if configured is None or configured.get("ef_search", 0) >= SEARCH_EF:
+        return
+    try:
         collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+    except Exception as exc:  # noqa: BLE001 - any refusal leaves a working, if less exact, search
+        log.warning("could not widen the search of %s to ef_search %d (%s); answers may vary between runs",
+                    collection.name, SEARCH_EF, exc)
 
 
 def revision_of(records: list[DocRecord]) -> str:

@@ -193,7 +193,10 @@ def test_every_answer_of_the_evaluation_set_is_grounded(service):
         if answer.found:
             assert_grounded(answer)
             assert all(set(c.used_sentences) and all(s in c.text for s in c.used_sentences)
-                       for c in answer.citations if not answer.see_also(c))
+                       for c in answer.citations if not c.see_also)
+            # the unquoted 另见 sources come after every quoted one
+            kinds = [c.see_also for c in answer.citations]
+            assert kinds == sorted(kinds)
 
 
 def test_long_and_empty_questions(service):
@@ -242,8 +245,30 @@ def test_sources_the_answer_does_not_quote_are_shown_as_see_also(service):
     answer = service.answerer.ask("事故发生后单位负责人要在多长时间内报告？")
     assert answer.found and len(answer.citations) == 3, answer.answer
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
-    also = [c for c in answer.citations if answer.see_also(c)]
-    assert also and all(c.n not in markers for c in also)
-    assert all(c.n in markers for c in answer.citations if not answer.see_also(c))
+    also = [c for c in answer.citations if c.see_also]
+    assert also and all(c.n not in markers and not c.used_sentences for c in also)
+    assert all(c.n in markers for c in answer.citations if not c.see_also)
+    assert len({(c.source, c.article or c.text) for c in answer.citations}) == 3   # three provisions, none twice
     text = plain_text(answer)
     assert all(f"[{c.n}] 另见：{c.label}" in text for c in also)
+    assert all(c["see_also"] for c in answer.to_json()["citations"] if c["n"] in {a.n for a in also})
+    # an article asked for by number is shown alone
+    assert not any(c.see_also for c in service.answerer.ask("安全生产法第二十一条是什么？").citations)
+
+
+def test_an_old_store_is_widened_to_exact_search(tmp_path, base_settings):
+    """A store made with Chroma's default search width is widened when opened."""
+    from dataclasses import replace
+
+    import chromadb
+
+    from ingest.store import SEARCH_EF, Store
+
+    settings = replace(base_settings, store_dir=tmp_path / "old")
+    client = chromadb.PersistentClient(path=str(settings.store_dir))
+    client.get_or_create_collection(f"{settings.collection}_sentences", embedding_function=None,
+                                    configuration={"hnsw": {"space": "cosine"}})
+    del client
+    store = Store(settings, "e5")
+    assert store.sentences.configuration_json["hnsw"]["ef_search"] == SEARCH_EF
+    assert store.chunks.configuration_json["hnsw"]["ef_search"] == SEARCH_EF

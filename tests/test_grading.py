@@ -50,6 +50,24 @@ def test_dates_are_dates_in_every_form():
     assert quantities("3个月") == quantities("三个月") != quantities("3月1日")
 
 
+def test_bounds_read_before_the_figure_with_their_negation():
+    from bot.grading import directions, reversed_figures
+
+    assert directions("每级上报的时间不得超过2小时") == directions("2小时以内") == {2: {"-"}}
+    assert directions("不得少于20学时") == directions("至少20学时") == {20: {"+"}}
+    assert not reversed_figures("每一级不超过两个小时。", "每级上报的时间不得超过2小时")
+    assert reversed_figures("每一级超过两个小时", "每级上报的时间不得超过2小时")
+
+
+def test_durations_thousands_and_dates_shown_as_a_trainee_reads_them():
+    assert quantities("一个月内") == quantities("1个月内") != quantities("三个月内")
+    assert misplaced_figures("三个月内报告", "应当在一个月内报告")
+    assert quantities("RMB 10,000 to 30,000") == {10000, 30000}
+    assert not misplaced_figures("fined 10000 to 30000 yuan", "fined RMB 10,000 to 30,000; if it leads to an accident")
+    assert not misplaced_figures("死亡3人以上和重伤10人以上", "死亡3人以上、重伤10人以上")
+    assert misplaced_figures("2018年2月17日公布", "2019年2月17日公布") == ["2018年"]
+
+
 def test_a_threshold_given_to_the_other_case_is_an_error():
     reference = ("从业人员超过一百人的，应当设置安全生产管理机构或者配备专职安全生产管理人员；"
                  "从业人员在一百人以下的，应当配备专职或者兼职的安全生产管理人员。")
