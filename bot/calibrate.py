@@ -8,8 +8,8 @@ Fits every number of the answer layer on dev questions and writes bot/calibratio
 3. the relevance model (bot/relevance.py): a logistic regression over its features, and its
    threshold, chosen on out-of-fold probabilities (5-fold cross-validation, repeated) so that it is
    judged on questions it was not fitted on.
-4. with --grading, the quiz grader's thresholds (bot/grading.py) on graded trainee answers, by
-   agreement with the people's verdicts, a wrong answer graded correct costing five agreements.
+4. with --grading, the quiz grader's thresholds (bot/grading.py) on graded trainee answers: the
+   fewest wrong answers graded correct, then agreement with the people's verdicts.
 Never pass the test splits: their numbers are only reported (python -m bot.eval eval/test.jsonl;
 eval/grading-test*.jsonl through bench/evaluation.py).
 """
@@ -49,8 +49,10 @@ FALSE_REFUSAL_COST = 4.0
 REPEATS = 10
 GRADER_GRID = {"overlap": [0.25, 0.3, 0.4, 0.5, 0.6], "similarity": [0.92, 0.94, 0.96, 0.98, 1.01],
                "english_similarity": [0.80, 0.82, 0.84, 0.86, 0.88]}
-# A wrong answer graded correct teaches a trainee a wrong fact: it costs five agreements.
-WRONG_AS_CORRECT_COST = 5
+# A wrong answer graded correct teaches a trainee a wrong fact, and the issue asks for none: the
+# thresholds with the fewest on dev win, agreement decides among them. (A cost of five agreements
+# each, used before, chose thresholds that graded several times as many wrong answers correct on
+# fresh graded answers as on dev.)
 
 
 class Workbench:
@@ -195,8 +197,8 @@ def fit_grader(embedder, rows: list[dict]) -> dict:
                                         needed_points(row["question"], points)).verdict
             agree += verdict == row["expected"]
             wrong_as_correct += row["expected"] == "wrong" and verdict == "correct"
-        scores.append((agree - WRONG_AS_CORRECT_COST * wrong_as_correct, agree, wrong_as_correct, values))
-    best = max(scores, key=lambda s: s[0])
+        scores.append((-wrong_as_correct, agree, wrong_as_correct, values))
+    best = max(scores, key=lambda s: s[:2])
     log.warning("grader: agrees on %d of %d graded answers, %d wrong answers graded correct, with %s",
                 best[1], len(rows), best[2], dict(zip(GRADER_GRID, best[3])))
     return {**dict(zip(GRADER_GRID, best[3])), "agreement": round(best[1] / len(rows), 3),
