@@ -230,7 +230,12 @@ class Answerer:
         scored.sort(key=lambda s: -s[0])
         best = scored[0]
         # the same words in two passages (「属于国家工作人员的，并依法给予处分；」) are quoted once
-        unique = [s for n, s in enumerate(scored) if s[3] not in [t[3] for t in scored[:n]]]
+        seen: set[tuple[str, ...]] = set()
+        unique = []
+        for s in scored:
+            if tuple(s[3]) not in seen:
+                seen.add(tuple(s[3]))
+                unique.append(s)
         keep = [best] + [s for s in unique[1:1 + params["extra"]] if s[0] >= best[0] - params["margin"]]
         order: list[Hit] = []
         for s in keep:

@@ -22,7 +22,7 @@ def plain_text(answer: Answer) -> str:
     lines.append(answer.answer)
     if answer.citations:
         lines.append("\n最相关的条文：" if answer.outcome == "not_stated" else "\n来源：")
-        lines += [f"[{c.n}] {_label(answer, c)}（{_where(c, section=False)}）" for c in answer.citations]
+        lines += [f"[{c.n}] {_label(c)}（{_where(c, section=False)}）" for c in answer.citations]
     elif answer.related:
         lines.append("\n可能相关的段落（不是答案，仅供参考）：")
         lines += [f"- {c.label}：{c.text[:60]}…" for c in answer.related]
@@ -35,7 +35,7 @@ def _where(citation: Citation, section: bool = True) -> str:
     return " · ".join(filter(None, parts))
 
 
-def _label(answer: Answer, citation: Citation) -> str:
+def _label(citation: Citation) -> str:
     return f"另见：{citation.label}" if citation.see_also else citation.label
 
 
@@ -53,7 +53,7 @@ def markdown(answers: list[Answer], title: str = TITLE, now: float | None = None
         if answer.citations:
             lines += [f"**{_heading(answer)}**", ""]
             for c in answer.citations:
-                lines.append(f"{c.n}. {_label(answer, c)}（{_where(c)}）")
+                lines.append(f"{c.n}. {_label(c)}（{_where(c)}）")
                 lines += [f"   > {s}" for s in c.used_sentences]
             lines.append("")
     return "\n".join(lines)
@@ -80,7 +80,7 @@ def docx_bytes(answers: list[Answer], title: str = TITLE, now: float | None = No
             continue
         document.add_paragraph().add_run(_heading(answer)).bold = True
         for c in answer.citations:
-            add(f"[{c.n}] {_label(answer, c)}（{_where(c)}）")
+            add(f"[{c.n}] {_label(c)}（{_where(c)}）")
             for sentence in c.used_sentences:
                 add(sentence, style="Quote").runs[0].font.size = Pt(10)
     out = io.BytesIO()
