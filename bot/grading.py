@@ -1,7 +1,7 @@
 """Grading a trainee's answer: exact for blanks and choices, by key points for free answers.
 
 A free answer is graded point by point. A point is made when the answer says it (enough of the
-point's own character bigrams; for a point that states figures, those figures; a piece of the answer
+point's own words, bigrams inside jieba's words; for a point that states figures, those figures; a piece of the answer
 close to it in meaning by the multilingual embedder, which is what grades English answers) and states
 every figure of the point, whatever form it is written in (二十四小时 = 24小时 = 一天, 百分之六十 = 60%,
 一亿元 = 1亿元). A figure stated for the wrong thing is an error, not an omission: each clause of the
@@ -221,7 +221,7 @@ def quantities(text: str) -> set[float]:
 
 @lru_cache(maxsize=4096)
 def words(text: str) -> frozenset[str]:
-    """The text's bigrams and Latin words with its figures left out (they are compared as values):
+    """The text's words (bot/text.word_tokens) with its figures left out (they are compared as values):
     「5万余册」 and 「五万多册」 say the same words. Cached: a grade reads each point's words many times."""
     text = unicodedata.normalize("NFKC", text or "").lower()
     return frozenset(word_tokens(_FIGURE_WORDS.sub(" ", re.sub(r"[\s“”\"'。．.，,；;：:、]", " ", text))))
