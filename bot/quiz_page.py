@@ -200,7 +200,7 @@ def self_test_tab(quiz: QuizHandlers, demo: gr.Blocks) -> None:
             submit = gr.Button("提交答案", elem_id="quiz-submit")
             star = gr.Button("☆ 收藏", visible=False, elem_id="quiz-favourite")
         feedback = gr.HTML(elem_id="quiz-feedback")
-        score_view = gr.HTML(quiz.ui_scores("学员"), elem_id="quiz-score")
+        score_view = gr.HTML(elem_id="quiz-score")
         with gr.Accordion("错题本", open=False):
             show_book = gr.Button("刷新错题本", size="sm", elem_id="show-book")
             book = gr.HTML(elem_id="wrong-book")
@@ -211,7 +211,9 @@ def self_test_tab(quiz: QuizHandlers, demo: gr.Blocks) -> None:
         show_book.click(quiz.ui_book, trainee, book, **PRIVATE)
         trainee.change(quiz.ui_scores, trainee, score_view, **PRIVATE)
         # the self-test's questions take seconds to generate: made when a page first opens, not at start
+        # (the scores count the wrong-answer book's items, so they wait for the page too)
         demo.load(lambda: gr.update(choices=quiz.quiz.scopes()), None, scope, **PRIVATE)
+        demo.load(quiz.ui_scores, trainee, score_view, **PRIVATE)
 
 
 def exam_tab(quiz: QuizHandlers, demo: gr.Blocks) -> None:

@@ -107,6 +107,8 @@ def test_quiz_right_then_wrong_and_the_score_changes(page, service):
     for item in generate(service.retriever.snapshot().chunks, seed=7, embedder=service.kb.embedder)[0]:
         answers.setdefault(item.question, set()).add(item.answer)
     page.get_by_role("tab", name="自测").click()
+    # the default trainee's record is filled in once the page has opened, not when the app starts
+    expect(page.locator("#quiz-score")).to_contain_text("学员", timeout=30_000)
     page.fill("#trainee input, #trainee textarea", "浏览器学员")
     for label in ("多选", "判断", "填空", "列举", "简答"):          # single choice only
         page.locator("#kinds").get_by_label(label, exact=True).uncheck()
