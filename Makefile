@@ -34,7 +34,7 @@ bench: setup
 	$(BIN)/python -m bench
 
 calibrate: setup
-	$(BIN)/python -m bot.calibrate eval/dev.jsonl eval/legacy.jsonl --grading eval/grading.jsonl eval/grading-dev.jsonl eval/grading-dev2.jsonl
+	$(BIN)/python -m bot.calibrate eval/dev.jsonl eval/dev3.jsonl eval/legacy.jsonl --grading eval/grading.jsonl eval/grading-dev.jsonl eval/grading-dev2.jsonl
 
 # the README's pictures, taken by the browser tests in headless Chromium
 screenshots: setup

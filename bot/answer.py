@@ -24,8 +24,9 @@ from ingest.numerals import from_chinese
 from . import glossary, relevance
 from .calibration import calibration
 from .records import Answer, Citation
-from .retrieval import Hit, Retrieval, Retriever
-from .text import LIST_ITEM, asks_for, asks_for_list, split_sentences, states_figure, word_weights
+from .retrieval import Hit, Retrieval, Retriever, merge_overlap
+from .text import (LIST_ITEM, asks_for, asks_for_list, split_sentences, stated_amounts, states_figure,
+                   within_stated_range, word_weights)
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = "知识库暂时无法访问（存储服务没有响应），请稍后再试。"
@@ -53,15 +54,34 @@ def units(text: str) -> list[str]:
 
 
 def unit_spans(sentences: list[str]) -> list[tuple[int, int]]:
-    """(first, end) sentence indexes of each unit: a sentence, or a list lead with its items."""
+    """(first, end) sentence indexes of each unit: a sentence, or a list lead with its items. An item
+    split at its own 「；」 (「（二）…当场予以纠正；对依法应当给予行政处罚的行为，…」) keeps its
+    second half in the list."""
     spans: list[tuple[int, int]] = []
     for n, sentence in enumerate(sentences):
-        if spans and LIST_ITEM.match(sentence) and (sentences[spans[-1][0]].rstrip().endswith(("：", ":"))
-                                                or spans[-1][1] - spans[-1][0] > 1 and LIST_ITEM.match(sentences[n - 1])):
+        if spans and _continues_list(sentences, *spans[-1], n):
             spans[-1] = (spans[-1][0], n + 1)
         else:
             spans.append((n, n + 1))
     return spans
+
+
+def _continues_list(sentences: list[str], a: int, b: int, n: int) -> bool:
+    has_items = any(LIST_ITEM.match(s) for s in sentences[a + 1:b])
+    if LIST_ITEM.match(sentences[n]):
+        return sentences[a].rstrip().endswith(("：", ":")) or has_items or (b - a > 1 and LIST_ITEM.match(sentences[n - 1]))
+    return has_items and sentences[n - 1].rstrip().endswith(("；", ";"))
+
+
+def item_groups(sentences: list[str], a: int, b: int) -> list[tuple[int, int]]:
+    """The items of the list unit (a, b) after its lead, each with the sentences that continue it."""
+    groups: list[tuple[int, int]] = []
+    for n in range(a + 1, b):
+        if groups and not LIST_ITEM.match(sentences[n]):
+            groups[-1] = (groups[-1][0], n + 1)
+        else:
+            groups.append((n, n + 1))
+    return groups
 
 
 def _not_found(question: str, hits: list[Hit], notice: str) -> Answer:
@@ -210,11 +230,14 @@ class Answerer:
         margin = params.get("items", 1.0)
         whole_lists = asks_for_list(question) or _ORDINAL.search(question) is not None
         vectors = self._sentence_vectors(passages)
+        amounts_stated = bool(stated_amounts(question))
         top = passages[0].score or 1.0
         scored = []   # (score, passage rank, first sentence, the pieces quoted)
         for rank, hit in enumerate(passages):
             sentences = hit.chunk.sentences()
             sims = vectors[hit.chunk.id] @ found.vector if found.vector is not None else np.zeros(len(sentences))
+            if amounts_stated:   # the tier of a provision the question's own amount falls in
+                sims = sims + params.get("range", 0.0) * np.array([within_stated_range(question, s) for s in sentences])
             for a, b in unit_spans(sentences):
                 # a unit as quoted: whole, or a list cut to its lead and some items (each a piece of its own,
                 # so every piece stays word for word in the passage)
@@ -243,15 +266,24 @@ class Answerer:
                 order.append(passages[s[1]])
         chosen = {id(h): [piece for s in sorted(keep, key=lambda s: s[2]) if passages[s[1]] is h for piece in s[3]]
                   for h in order}
+        if len(order[0].chunk.text) <= params.get("whole", 0):
+            # a short provision is quoted whole: its other sentence is often the rest of the answer
+            # (「…必须出示有效的行政执法证件」 and, in the next one, 「…应当予以配合」)
+            chosen[id(order[0])] = units(order[0].chunk.text)
         return chosen, order
 
     def _sentence_vectors(self, passages: list[Hit]) -> dict[str, np.ndarray]:
-        """Stored at ingest; a chunk without them (an old store) is embedded here once."""
-        stored = self.kb.store.sentence_vectors([h.chunk.id for h in passages])
+        """Stored at ingest (a whole article takes its parts' vectors); a passage without them (an
+        old store) is embedded here once."""
+        stored = self.kb.store.sentence_vectors([p.id for h in passages for p in h.parts or (h.chunk,)])
+        out = {}
         for hit in passages:
-            if len(stored.get(hit.chunk.id, ())) != len(hit.chunk.sentences()):
-                stored[hit.chunk.id] = self.kb.embedder.passages(hit.chunk.sentence_embedding_texts())
-        return stored
+            by_text = {s: v for p in hit.parts or (hit.chunk,) if len(stored.get(p.id, ())) == len(p.sentences())
+                       for s, v in zip(p.sentences(), stored[p.id])}
+            sentences = hit.chunk.sentences()
+            out[hit.chunk.id] = (np.array([by_text[s] for s in sentences]) if all(s in by_text for s in sentences)
+                                 else self.kb.embedder.passages(hit.chunk.sentence_embedding_texts()))
+        return out
 
     @staticmethod
     def _pick_ordinal(question: str, citation: Citation) -> str | None:
@@ -283,8 +315,9 @@ def _provision(hit: Hit) -> tuple[str, str]:
 def _relevant_items(sentences: list[str], a: int, b: int, sims: np.ndarray, margin: float) -> list[str]:
     """A list unit (lead sentence, items) cut to its lead and the items whose similarity to the
     question is within `margin` of the best item's."""
-    best = float(sims[a + 1:b].max())
-    return [sentences[a]] + [sentences[i] for i in range(a + 1, b) if sims[i] >= best - margin]
+    groups = item_groups(sentences, a, b)
+    best = max(float(sims[i:j].max()) for i, j in groups)
+    return [sentences[a]] + ["".join(sentences[i:j]) for i, j in groups if float(sims[i:j].max()) >= best - margin]
 
 
 def _coverage(text: str, weights: dict[str, float]) -> float:
@@ -338,20 +371,12 @@ def replacement_citation(n: int, relation: dict, snap) -> Citation | None:
         return None
     text = chunks[0].text
     for chunk in chunks[1:]:
-        text = _merge(text, chunk.text)
+        text = merge_overlap(text, chunk.text)
     first = chunks[0]
     info = snap.infos.get(first.source)
     return Citation(n=n, source=first.source, title=first.title, section=" › ".join(first.section),
                     article="、".join(relation["by_articles"]), text=text, used_sentences=[],
                     score=0.0, chunk_id=first.id, status=info.dated() if info else "")
-
-
-def _merge(text: str, following: str) -> str:
-    """Two consecutive chunks of one article, without the sentences they share (the overlap)."""
-    for k in range(min(len(text), len(following)), 0, -1):
-        if text.endswith(following[:k]):
-            return text + following[k:]
-    return f"{text}\n{following}"
 
 
 def cite(n: int, hit: Hit, used: list[str]) -> Citation:

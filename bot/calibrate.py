@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 FUSION_GRID = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
 COMPOSER_GRID = {"lexical": [0.0, 0.15, 0.3], "passage": [0.0, 0.05, 0.1],
                  "figure": [0.0, 0.05], "margin": [0.0, 0.02, 0.04, 0.06, 0.08], "extra": [1, 2],
-                 "passages": [2, 3, 5], "items": [0.0, 0.03, 1.0]}
+                 "passages": [2, 3, 5], "items": [0.0, 0.03, 1.0], "range": [0.0, 0.03, 0.06],
+                 "whole": [0, 120, 200]}
 MAX_MEDIAN_CHARS = 160   # shorter answers win only within this; evidence in the answer matters more
 FOLDS = 5
 # The operating point: refusing a question the knowledge base answers costs the user more than a
@@ -112,10 +113,11 @@ def fit_fusion(bench: Workbench) -> dict:
 
 
 def fit_composer(bench: Workbench, retrievals) -> dict:
+    """Coordinate ascent over COMPOSER_GRID (the full product has grown past ten thousand settings):
+    each parameter in turn takes its best value with the others held, until a round changes nothing."""
     cases = [(q, r) for q, r in zip(bench.questions, retrievals) if q.get("source") and r.hits]
-    scores = []
-    for values in itertools.product(*COMPOSER_GRID.values()):
-        params = dict(zip(COMPOSER_GRID, values))
+
+    def judge(params: dict) -> tuple:
         set_calibration(composer=params)
         gained, lengths = 0.0, []
         for q, found in cases:
@@ -125,11 +127,25 @@ def fit_composer(bench: Workbench, retrievals) -> dict:
             gained += sum(squash(e) in text for e in q["evidence"]) / len(q["evidence"])
             gained += holds_evidence(answer.citations[0].text, q["evidence"])
             lengths.append(len(text))
-        scores.append((round(gained / len(cases), 3), -float(np.median(lengths)), params))
-    scores.sort(key=lambda s: (-s[1] > MAX_MEDIAN_CHARS, -s[0], -s[1]))
-    log.warning("composer: evidence + hit@1 %.3f, median %d chars with %s", scores[0][0], -scores[0][1], scores[0][2])
-    set_calibration(composer=scores[0][2])
-    return scores[0][2]
+        median = float(np.median(lengths))
+        return (median <= MAX_MEDIAN_CHARS, round(gained / len(cases), 3), -median)
+
+    current = calibration_module.calibration()["composer"]   # the last fit: a good place to start from
+    params = {name: current.get(name, values[0]) for name, values in COMPOSER_GRID.items()}
+    best = judge(params)
+    for _round in range(4):
+        changed = False
+        for name, values in COMPOSER_GRID.items():
+            for value in values:
+                trial = {**params, name: value}
+                score = judge(trial)
+                if score > best:
+                    best, params, changed = score, trial, True
+        if not changed:
+            break
+    log.warning("composer: evidence + hit@1 %.3f, median %d chars with %s", best[1], -best[2], params)
+    set_calibration(composer=params)
+    return params
 
 
 def fit_relevance(bench: Workbench, retrievals) -> dict:

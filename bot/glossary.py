@@ -22,6 +22,17 @@ ALIASES: dict[str, str] = {
     "调查处理条例": "生产安全事故报告和调查处理条例",
     "493号令": "生产安全事故报告和调查处理条例",
     "访谈稿": "应急局局长安全访谈稿",
+    # the English names users give the shipped documents (matched as whole words, any case)
+    "work safety law": "中华人民共和国安全生产法",
+    "production safety law": "中华人民共和国安全生产法",
+    "emergency response regulations": "生产安全事故应急条例",
+    "regulations on emergency response": "生产安全事故应急条例",
+    "regulation on emergency response": "生产安全事故应急条例",
+    "emergency regulations": "生产安全事故应急条例",
+    "accident reporting and investigation regulations": "生产安全事故报告和调查处理条例",
+    "regulations on the reporting and investigation": "生产安全事故报告和调查处理条例",
+    "accident reporting regulations": "生产安全事故报告和调查处理条例",
+    "reporting and investigation regulations": "生产安全事故报告和调查处理条例",
 }
 
 

@@ -10,7 +10,7 @@ Three outcomes a user can tell apart:
 depend on the question's wording: how close the question's vector is to the best passage and to the
 best sentence, how much the best sentence stands out from the rest, how much of the question's
 corpus-known wording the best passage holds, how much of the question's wording the corpus uses at
-all, and whether the dense and lexical rankings agree. The model is fitted on the dev split
+all, the product of the two, and whether the dense and lexical rankings agree. The model is fitted on the dev split
 (`python -m bot.calibrate`); an article look-up is answered by definition. "not_stated" is decided
 after composing: a question that asks for a quantity or a date is not answered by sentences that
 state none.
@@ -26,7 +26,7 @@ from .calibration import calibration
 from .retrieval import Retrieval
 from .text import asks_for, states_figure
 
-FEATURES = ["dense", "sentence", "sentence_margin", "coverage", "known", "agree", "english"]
+FEATURES = ["dense", "sentence", "sentence_margin", "coverage", "known", "held", "agree", "english"]
 MISSING = {"quantity": "具体数字", "time": "具体时间", "contact": "具体联系方式"}
 
 
@@ -58,6 +58,9 @@ def features(retrieval: Retrieval) -> dict[str, float]:
         "sentence_margin": sims[0] - float(np.mean(sims[3:13])) if len(sims) > 3 else 0.0,
         "coverage": retrieval.coverage,
         "known": retrieval.known,
+        # coverage alone is 1.0 when the only corpus word of 「明天我们这边会不会下大雨」 is 我们: the
+        # share of all the question's wording that the best passage holds does not have that blind spot
+        "held": retrieval.coverage * retrieval.known,
         "agree": agree,
         "english": float(retrieval.english),
     }

@@ -19,7 +19,8 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -35,7 +36,11 @@ from .text import is_english, strip_question_words, word_frequency
 log = logging.getLogger(__name__)
 CANDIDATES = 30
 SENTENCE_CANDIDATES = 60
-_ARTICLE_QUERY = re.compile(rf"第\s*([{CHINESE_NUMERAL_CHARS}0-9]+)\s*条|(?<![第\d])(\d{{1,3}})\s*条")
+_ARTICLE_QUERY = re.compile(rf"第\s*([{CHINESE_NUMERAL_CHARS}0-9]+)\s*条|\b[Aa]rt(?:icle|\.)?\s*(\d{{1,3}})\b"
+                            rf"|(?<![第\d])(\d{{1,3}})\s*条")
+# 「88条讲的啥」: a bare article number is a look-up when nothing but question words surrounds it
+# (「列出5条措施」 asks for five measures); with a law's name beside it, it is one anyway.
+_BARE_LOOKUP = re.compile(r"^\W*(?:\d{1,3}\s*条)\s*(?:讲|说|写|规定)?(?:的|了)?(?:是)?(?:啥|什么|哪些|什么内容|啥内容|内容)?\W*$")
 
 
 @dataclass
@@ -46,6 +51,7 @@ class Hit:
     sentence: float | None = None   # cosine of the question to the passage's best sentence
     lexical: float = 0.0            # BM25
     article_match: bool = False
+    parts: tuple[Chunk, ...] = ()   # the stored chunks `chunk` joins: an article longer than one chunk
 
 
 @dataclass
@@ -125,7 +131,51 @@ class Snapshot:
 
     def article(self, source: str, article: str) -> list[Chunk]:
         """The chunks of one article of one document, in order."""
-        return [c for c in self.chunks if c.source == source and c.article == article]
+        return self._articles.get((source, article), [])
+
+    @cached_property
+    def _articles(self) -> dict[tuple[str, str], list[Chunk]]:
+        out: dict[tuple[str, str], list[Chunk]] = {}
+        for c in self.chunks:
+            if c.article:
+                out.setdefault((c.source, c.article), []).append(c)
+        return out
+
+    def whole_articles(self, hits: list[Hit]) -> list[Hit]:
+        """Each hit on part of an article stored as several chunks becomes the whole article, once,
+        at the rank of its best part: a penalty article's lead (「处五万元以下的罚款」) and the item a
+        question is about (「（八）…未安装可燃气体报警装置的」) often lie in different chunks."""
+        out: dict[str, Hit] = {}
+        for hit in hits:
+            whole, parts = self._wholes.get((hit.chunk.source, hit.chunk.article), (hit.chunk, ()))
+            if whole.id in out:
+                out[whole.id].article_match |= hit.article_match
+            else:
+                out[whole.id] = replace(hit, chunk=whole, parts=parts) if parts else hit
+        return list(out.values())
+
+    @cached_property
+    def _wholes(self) -> dict[tuple[str, str], tuple[Chunk, tuple[Chunk, ...]]]:
+        return {(whole.source, whole.article): (whole, parts) for whole, parts in join_articles(self.chunks) if parts}
+
+
+def join_articles(chunks: list[Chunk]) -> list[tuple[Chunk, tuple[Chunk, ...]]]:
+    """The chunks with each article stored as several chunks joined into one (under its first
+    chunk's id), with the chunks it joins; other chunks as they are, with no parts."""
+    groups: dict[tuple[str, str], list[Chunk]] = {}
+    for c in chunks:
+        groups.setdefault((c.source, c.article or c.id), []).append(c)
+    out = []
+    for group in groups.values():
+        if len(group) == 1:
+            out.append((group[0], ()))
+            continue
+        group.sort(key=lambda c: c.position)
+        text = group[0].text
+        for part in group[1:]:
+            text = merge_overlap(text, part.text)
+        out.append((replace(group[0], text=text), tuple(group)))
+    return out
 
 
 class Retriever:
@@ -208,7 +258,7 @@ class Retriever:
             for h in first:
                 h.article_match = True
             hits = first + [h for h in hits if not h.article_match]
-        result.hits = hits[:k]
+        result.hits = snap.whole_articles(hits)[:k]
         return result
 
     def _fuse(self, snap, dense, sentences, lexical, english: bool) -> list[Hit]:
@@ -233,14 +283,23 @@ class Retriever:
         order named, and whether a named law lacks a named article. A bare 「21条」 counts only next
         to a law's name (「列出5条措施」 asks for five measures); the law may come from the conversation."""
         wanted = titles_named(asked, snap.titles) or titles_named(context, snap.titles)
-        numbers = [from_chinese(m.group(1) or m.group(2)) for m in _ARTICLE_QUERY.finditer(asked)
-                   if m.group(1) or titles_named(asked, snap.titles)]
+        explicit = titles_named(asked, snap.titles) or _BARE_LOOKUP.match(asked)
+        numbers = [from_chinese(m.group(1) or m.group(2) or m.group(3)) for m in _ARTICLE_QUERY.finditer(asked)
+                   if m.group(1) or m.group(2) or explicit]
         numbers = [n for n in numbers if n]
         if not numbers:
             return [], False
         pinned = [i for n in dict.fromkeys(numbers) for i, c in enumerate(snap.chunks)
                   if c.article_no == n and (not wanted or c.title in wanted)]
         return pinned, bool(wanted) and not pinned
+
+
+def merge_overlap(text: str, following: str) -> str:
+    """Two consecutive chunks of one article, without the sentences they share (the overlap)."""
+    for k in range(min(len(text), len(following)), 0, -1):
+        if text.endswith(following[:k]):
+            return text + following[k:]
+    return f"{text}\n{following}"
 
 
 def segment_key(record, chunk_ids: list[str]) -> str:
@@ -314,5 +373,28 @@ def other_law_named(query: str, titles: list[str]) -> str:
 
 def titles_named(query: str, titles: list[str]) -> set[str]:
     named = {t for t in titles if t in query or t.removeprefix("中华人民共和国") in query}
-    named |= {full for alias, full in glossary.ALIASES.items() if alias in query and full in titles}
+    lowered = query.lower()
+    named |= {full for alias, full in glossary.ALIASES.items()
+              if full in titles and (alias in query if not alias.isascii() else re.search(rf"\b{alias}\b", lowered))}
+    return named | _regulations_named_loosely(query, titles)
+
+
+def _regulations_named_loosely(query: str, titles: list[str]) -> set[str]:
+    """A regulation named by some of its title's words in order (报告调查条例 for 生产安全事故报告和
+    调查处理条例, 应急条例): the longest run before 条例 that reads, in order, inside a title. Laws are
+    not matched this way: 交通安全法 reads inside 安全生产法's title too."""
+    named = set()
+    for m in re.finditer("条例", query):
+        before = query[max(0, m.start() - 10):m.start()]
+        for k in range(len(before), 1, -1):
+            found = {t for t in titles if t.endswith("条例") and _reads_in(before[-k:], t)}
+            if found:
+                named |= found
+                break
     return named
+
+
+def _reads_in(words: str, title: str) -> bool:
+    """Every character of `words` appears in `title`, in order."""
+    rest = iter(title)
+    return all(ch in rest for ch in words)

@@ -268,6 +268,60 @@ def states_figure(text: str, question: str = "") -> bool:
     return bool(_STATED.search(text) or any(date.search(text) for date in _DATE_STATED.values()))
 
 
+# What a stated amount counts, so a question's 「死了5个人」 meets 「3人以上10人以下死亡」 and its
+# 「被罚了3万」 meets 「二万元以上十万元以下」. The class served: scenario questions that state their own
+# headcount, toll, fine or delay and ask which tier of a provision applies.
+_COUNTS = {"人": "person", "名": "person", "位": "person", "工人": "person", "员工": "person", "元": "money",
+           "块": "money", "日": "day", "天": "day", "小时": "hour", "个月": "month", "吨": "ton", "米": "metre"}
+_AMOUNT_AT = (rf"(\d+(?:\.\d+)?|[{_NUMERAL}]{{2,}}|[一二两三四五六七八九十])\s*([万亿])?\s*(?:多|余|来|几)?\s*个?\s*"
+              rf"({'|'.join(sorted(_COUNTS, key=len, reverse=True))})?")
+_AMOUNT_STATED = re.compile(_AMOUNT_AT)
+_BOUNDED = re.compile(rf"(超过|不满|不足|未满)?{_AMOUNT_AT}\s*(以上|以下|以内|内)?"
+                      rf"(?:[^，。；,;]{{0,3}}?{_AMOUNT_AT}\s*(以下|以内|不满))?")
+
+
+def _amount(number: str, scale: str | None) -> float | None:
+    value = figure_value(number)
+    return None if value is None else value * {"万": 1e4, "亿": 1e8}.get(scale or "", 1)
+
+
+def stated_amounts(question: str) -> list[tuple[float, str]]:
+    """The amounts a question states with what they count: 「四十来个工人」 → (40, "person")."""
+    out = []
+    for m in _AMOUNT_STATED.finditer(question.translate(_TRADITIONAL_FIGURES)):
+        unit = m.group(3) or ("元" if m.group(2) else None)
+        value = _amount(m.group(1), m.group(2))
+        if unit and value is not None:
+            out.append((value, _COUNTS[unit]))
+    return out
+
+
+def stated_ranges(text: str) -> list[tuple[float, float, str]]:
+    """The bounds a provision states: 「10人以上30人以下」 → (10, 30, "person"), 「五万元以下」 → (0, 50000,
+    "money"), 「超过一百人」 → (100, inf, "person")."""
+    out = []
+    for m in _BOUNDED.finditer(text.translate(_TRADITIONAL_FIGURES)):
+        prefix, number, scale, unit, bound = m.group(1, 2, 3, 4, 5)
+        unit = unit or m.group(8) or ("元" if scale or m.group(7) else None)
+        value = _amount(number, scale)
+        if unit is None or value is None or not (prefix or bound):
+            continue
+        if prefix == "超过" or bound == "以上":
+            high = _amount(m.group(6), m.group(7)) if m.group(6) else float("inf")
+            if high is not None:
+                out.append((value, high, _COUNTS[unit]))
+        else:
+            out.append((0.0, value, _COUNTS[unit]))
+    return out
+
+
+def within_stated_range(question: str, text: str) -> bool:
+    """An amount the question states falls in a range the text states for the same kind of thing."""
+    amounts = stated_amounts(question)
+    return bool(amounts) and any(low <= value <= high and kind == counted for value, kind in amounts
+                                 for low, high, counted in stated_ranges(text))
+
+
 def _in_unit(text: str, units: str) -> bool:
     """A number counted in one of `units` (「15日」, 「三十人」, 「5个工作日」). 上一年 and 同一天 are
     not quantities: the numeral there is part of a word."""

@@ -15,16 +15,16 @@ SCORER = ROOT / "tests" / "fixtures" / "score.py"
 
 
 def test_the_splits_are_large_varied_and_apart():
-    test, dev = read_questions(EVAL), read_questions(DEV)
+    test, dev, dev3 = read_questions(EVAL), read_questions(DEV), read_questions(DEV.with_name("dev3.jsonl"))
     assert len(test) + len(dev) >= 300
-    for split in (test, dev):
+    for split in (test, dev, dev3):
         kinds = [q["kind"] for q in split]
         assert sum(q["source"] is None for q in split) >= 0.15 * len(split)
         assert sum(k in ("scenario", "colloquial") for k in kinds) >= 0.4 * len(split)
         assert sum(k == "english" for k in kinds) >= 0.1 * len(split)
         assert sum(k == "copied" for k in kinds) <= 0.2 * len(split)
         assert any(q.get("history") for q in split)
-    assert not {q["question"] for q in test} & {q["question"] for q in dev}
+    assert not {q["question"] for q in test} & {q["question"] for q in dev + dev3}
 
 
 def test_quality_on_the_test_split(service):
