@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import os
 import random
 import re
 from collections import Counter
@@ -29,14 +30,16 @@ from ingest.records import Chunk
 
 from .grading import clauses
 from .records import QuizItem
-from .text import figure_value, split_sentences
-from .validation import BLANK, FALSE, LIST_CLAIM, TRUE, says, validate
+from .retrieval import join_articles
+from .text import content_words, figure_value, split_sentences
+from .validation import BLANK, FALSE, LIST_CLAIM, NOT_LISTED, TRUE, says, validate
 
 KINDS = ("choice", "multi", "judge", "blank", "enumeration", "short")
 KIND_NAMES = {"choice": "单选", "multi": "多选", "judge": "判断", "blank": "填空", "enumeration": "列举", "short": "简答"}
 # Sources keep their own punctuation (the interview's half-width , : ;), so patterns accept both widths.
 _ITEM_LINE = re.compile(r"^\s*[（(]([一二三四五六七八九十]{1,3})[）)]\s*")
 _ARTICLE_LABEL = re.compile(r"^第[一二三四五六七八九十百零]+条\s*")
+_CONDUCT_LEAD = re.compile(r"(?P<who>[^，,：:]{2,40}?)有下列(?P<what>[\u4e00-\u9fff]{1,4}?)之一的[，,](?P<then>[^：:]{4,200}?)[：:]?\s*$")
 _LEAD = re.compile(r"(?P<lead>[^\n。；]*?(?:下列|以下)(?P<what>[\u4e00-\u9fff]{1,8}?)(?:之一)?)[：:]\s*$")
 # where a list is introduced: 下列 always; 以下 not as a bound (十万元以下) nor in 「以下简称」
 _INTRODUCES = re.compile(r"下列|(?<![\d一二两三四五六七八九十百千万元人日年月天时])以下(?!简称)")
@@ -60,7 +63,7 @@ _SUBJECT = re.compile(r"(?:^|(?<=[，；。]))(?P<party>[\u4e00-\u9fff、]{2,30}
 _NOT_A_NAME = re.compile(r"由|向|依照|按照|应当|可以|设立|建立|制定|设置|配备|提供|采取|责任|规定|认为")
 # 有关部门, 其他有关单位: a party that names no body or level is no fact to ask, and as a wrong option
 # it is often as right as the key
-_VAGUE_PARTY = re.compile(r"^(?:有关|其他|相关|本|各|该)")
+_VAGUE_PARTY = re.compile(r"^(?:有关|其他|相关|本|各|该|其(?!他)|下列|以下)")   # 「其上级机关」 names no one out of its sentence
 # A sentence that leans on another for its subject or its conduct (「逾期未改正的，…」, 「有前款违法行为…」,
 # 「这必须作为…」) cannot be asked on its own.
 _LEANS = re.compile(r"^(?:上述|以上|这|该|此|其(?!他)|逾期|情节|并|但|同时|确需|拒不改正)|有前款")
@@ -134,8 +137,9 @@ def _rng(seed: int, *keys: str) -> random.Random:
 
 
 def _item_id(kind: str, chunk: Chunk, question: str, options=()) -> str:
-    # options count only for 多选: one list gives several items that differ by their options
-    key = f"{kind}\x1f{chunk.id}\x1f{question}" + ("\x1f" + "\x1f".join(options) if kind == "multi" else "")
+    # options count only for a list's 多选 and 「不属于」 单选: one list gives several items that differ by them
+    by_options = kind == "multi" or NOT_LISTED in question
+    key = f"{kind}\x1f{chunk.id}\x1f{question}" + ("\x1f" + "\x1f".join(options) if by_options else "")
     return hashlib.sha1(key.encode()).hexdigest()[:12]
 
 
@@ -191,7 +195,7 @@ def _lead_clause(line: str) -> str:
     return lead.strip("，,；; ")
 
 
-def enumeration_candidates(chunk: Chunk, found: list[Listing]) -> list[QuizItem]:
+def enumeration_candidates(chunk: Chunk, found: list[Listing], others: list[Listing] = ()) -> list[QuizItem]:
     items = []
     for line in chunk.text.split("\n"):
         lead = _LEAD.search(line)
@@ -206,6 +210,18 @@ def enumeration_candidates(chunk: Chunk, found: list[Listing]) -> list[QuizItem]
         extra = f"（共{to_chinese(n)}项，列出任意{to_chinese(need)}项）" if need < n else f"（共{to_chinese(n)}项）"
         question = f"{where(chunk)}规定：{ask}？{extra}"
         items.append(_make("enumeration", chunk, question, "；".join(listing.items), key_points=listing.items))
+    for listing in found:   # 「…有下列行为之一的，责令限期改正，处…罚款：」: which conduct draws the penalty
+        m = _CONDUCT_LEAD.match(_ARTICLE_LABEL.sub("", listing.lead))
+        # another article with the same penalty (Art. 97 and 101 of the law) would make either list an answer
+        if not m or not listing.complete or any(o.chunk.article != chunk.article and _first_penalty(o.lead)
+                                                 == _first_penalty(m.group("then")) for o in others):
+            continue
+        n = len(_askable(listing.items))
+        need = n if n <= 3 else min(4, n - 1)
+        count = f"共{to_chinese(n)}项，列出任意{to_chinese(need)}项" if need < n else f"共{to_chinese(n)}项"
+        question = f"{where(chunk)}规定：{m.group('who')}有哪些{m.group('what')}的，{m.group('then')}？（{count}）"
+        items.append(_make("enumeration", chunk, question, "；".join(_askable(listing.items)),
+                           key_points=_askable(listing.items)))
     for m in _QUOTED_LIST.finditer(chunk.text):
         parts = [p for p in re.split(r"[、，]", m.group("body")) if len(p) >= 2]
         if len(parts) >= 2:
@@ -219,6 +235,11 @@ def enumeration_candidates(chunk: Chunk, found: list[Listing]) -> list[QuizItem]
             question = f"{where(chunk)}中提到的{count}个{what}分别是什么？"
             items.append(_make("enumeration", chunk, question, "；".join(parts), key_points=parts))
     return items
+
+
+def _first_penalty(lead: str) -> str:
+    """What a list's lead does first to who acts as its items say (「责令限期改正，处十万元以下的罚款」)."""
+    return re.split(r"[；;：:]", lead.split("之一的", 1)[-1])[0].strip("，, ")
 
 
 def _bigrams(text: str) -> set[str]:
@@ -238,6 +259,8 @@ def _overlaps(a: str, b: str) -> bool:
 
 _ROLE_NOUN = re.compile(r"(?:下列|以下)(?:[一二三四五六七八九十]项或者多项)?(?P<what>[\u4e00-\u9fff]{1,6}?)(?:之一|[，,：:；]|$)")
 _ACTOR_END = re.compile(r"有下列|在事故调查中有|履行|负有|应当|依照|采取|对本|接到|[，,]")
+_ACTOR_VERB = re.compile(r"有下列|在事故调查中有|履行|应当|依照|采取|对本|接到")
+_PARTY_WORD = re.compile(r"人民政府|国务院|部门|机关|机构|单位|人员|负责人|调查组|投资人|队伍")
 
 
 def role(listing: Listing) -> tuple[str, str]:
@@ -246,7 +269,13 @@ def role(listing: Listing) -> tuple[str, str]:
     is rejected by asking who acts, without knowing the law."""
     noun = _ROLE_NOUN.search(listing.clause)
     end = _ACTOR_END.search(listing.clause, 2)   # 「负有…的部门的工作人员，有下列…」 opens with 负有
-    return listing.clause[:end.start() if end else 0].strip(), noun.group("what") if noun else ""
+    actor = listing.clause[:end.start() if end else 0].strip()
+    if not _PARTY_WORD.search(actor):
+        # the clause with 下列 comes after its actor (「有关地方人民政府及其部门接到…报告后，…，并按照…
+        # 采取下列…措施」): the actor is what the whole sentence opens with, up to its verb
+        verb = _ACTOR_VERB.search(listing.lead, 2)
+        actor = listing.lead[:verb.start() if verb else 0].strip()
+    return actor, noun.group("what") if noun else ""
 
 
 _PARTY_END = re.compile(r"(?:人民政府|部门|单位|机构|机关|调查组|委员会|人民检察院|公安机关|工会|负责人|队伍)$")
@@ -256,7 +285,8 @@ def item_shape(item: str) -> str:
     """What a list item is: a body (「应急救援队伍」), a penalty (「发生一般事故的，处…的罚款」), a conduct
     (「迟报或者漏报事故的」) or a measure or fact. A wrong option of another shape than the list's is
     rejected without knowing the law."""
-    if _PARTY_END.search(item):
+    # 「较大事故逐级上报至…有关部门」 ends with a body but says where something goes: a measure
+    if _PARTY_END.search(item) and not re.search(r"[，,]|上报|报告|报送|通知|移送|[至向由]", item):
         return "party"
     if re.search(r"罚款|处分|拘留|吊销|没收", item):   # a person's (a share of income) or a body's
         return "income penalty" if "年收入" in item else "penalty"
@@ -266,7 +296,8 @@ def item_shape(item: str) -> str:
 def _sphere(actor: str) -> str:
     """Whether a body or a list's actor is on the side of government (a department, an investigation
     team) or of an enterprise (a unit, its head, its staff)."""
-    return "government" if re.search(r"人民政府|国务院|部门|机关|监察|工作人员|监督管理|调查组", actor) else "enterprise"
+    return ("government" if re.search(r"人民政府|国务院|部门|机关|监察|工作人员|监督管理|调查组|参与事故调查", actor)
+            else "enterprise")
 
 
 def _same_consequence(a: Listing, b: Listing) -> bool:
@@ -285,14 +316,23 @@ def _foreign_items(listing: Listing, others: list[Listing], article_text: str, c
     shape = Counter(map(item_shape, listing.items)).most_common(1)[0][0]
     actor, what = role(listing)
     # a list opening as this one does must say more than its clause (its fine), or it differs by article number only
-    siblings = [o for o in others if o is not listing and role(o)[1] == what and _sphere(role(o)[0]) == _sphere(actor)
-                and not _same_consequence(o, listing)
-                and (o.clause != listing.clause or o.lead != listing.clause != listing.lead)]
-    pool = [item for other in siblings for item in other.items
-            if 4 <= len(item) <= 90 and item not in article_text and item_shape(item) == shape
-            and not any(_overlaps(item, mine) for mine in listing.items)
-            and not ("本单位" in item and _sphere(actor) == "government")]   # an enterprise's own duty
-    return _perturbed(listing, corpus)[:2] + near.rank(listing.items, pool, seed)
+    same_side = [o for o in others if o is not listing and _sphere(role(o)[0]) == _sphere(actor)
+                 and not _same_consequence(o, listing)
+                 and (o.clause != listing.clause or o.lead != listing.clause != listing.lead)]
+
+    def pool(lists: list[Listing]) -> list[str]:
+        return [item for other in lists for item in other.items
+                if 4 <= len(item) <= 90 and item not in article_text and item_shape(item) == shape and _askable([item])
+                and not any(_overlaps(item, mine) for mine in listing.items)
+                and not ("本单位" in item and _sphere(actor) == "government")]   # an enterprise's own duty
+    # lists of the same role first; where they are too few and the list is of misconduct (「…的」), the
+    # misconduct another list of the same side names (行为 and 情形 read alike), nearest in meaning first
+    same_role = pool([o for o in same_side if role(o)[1] == what])
+    ranked = near.rank(listing.items, same_role, seed)
+    if len(ranked) < 4 and shape == "conduct":
+        ranked += [x for x in near.rank(listing.items, pool([o for o in same_side if role(o)[1] != what]), seed)
+                   if x not in ranked][:4 - len(ranked)]
+    return _perturbed(listing, corpus)[:2] + ranked
 
 
 def _perturbed(listing: Listing, corpus: str) -> list[str]:
@@ -313,21 +353,36 @@ def _perturbed(listing: Listing, corpus: str) -> list[str]:
     return out
 
 
+# A list's closing catch-all (「法律、法规规定的其他应急救援措施」, 「其他依法应当…的」) is true of every
+# list of its kind: as a key it is answered without knowing the law, as a wrong option it is defensible.
+_CATCH_ALL = re.compile(r"^其他|规定的其他|^(?:有关|相关)?法律、(?:行政)?法规(?:规定)?的")
+
+
+def _askable(items: list[str]) -> list[str]:
+    return [i for i in items if not _CATCH_ALL.search(i)]
+
+
 def multi_candidates(listing: Listing, others: list[Listing], article_text: str, corpus: str, near: Nearness,
                      seed: int) -> list[QuizItem]:
     """多选: 2–3 of the list's items among 4–5 options; a list of n items is asked up to n + 1 times
     (other items, other wrong options), as an exam bank asks a long list more than once."""
     foreign = _foreign_items(listing, others, article_text, corpus, near, seed)[:8]
-    rng, n = _rng(seed, listing.lead, *listing.items), len(listing.items)
-    out = []
-    for _ in range(max(1, min(8, n + 1))):
+    rng, askable = _rng(seed, listing.lead, *listing.items), _askable(listing.items)
+    n, out = len(askable), []
+    wanted = max(1, min(8, n + 1)) if n >= 2 else 0
+    for _ in range(3 * wanted):   # a draw whose keys share their opening is drawn again
+        if len(out) == wanted:
+            break
         # at least two wrong options among five: one odd option out is found without knowing the law
-        right = rng.sample(listing.items, rng.randint(2, min(3, n)))
+        right = rng.sample(askable, rng.randint(2, min(3, n)))
         # five options where there are wrong ones enough, else four
         wrong_count = min((5 if n >= 3 else 4) - len(right), len(foreign))
         if wrong_count < 2 or len(right) + wrong_count < 4:
             break
-        options = right + rng.sample(foreign, wrong_count)
+        wrong = rng.sample(foreign, wrong_count)
+        if _keys_share_opening(right, wrong):
+            continue
+        options = right + wrong
         rng.shuffle(options)
         chunk = listing.chunk
         question = f"多选（{where(chunk)}）：“{listing.lead}”，下列属于该条所列的有："
@@ -337,12 +392,33 @@ def multi_candidates(listing: Listing, others: list[Listing], article_text: str,
     return out
 
 
+def _keys_share_opening(right: list[str], wrong: list[str]) -> bool:
+    """Every key opens with the same words (「组织制定并实施本单位…」) and no wrong option does: the
+    keyed set is picked by its wording."""
+    opening = os.path.commonprefix(right)
+    return len(opening) >= 4 and not any(o.startswith(opening) for o in wrong)
+
+
+def list_choice_candidates(listing: Listing, others: list[Listing], article_text: str, corpus: str,
+                           near: Nearness, seed: int) -> list[QuizItem]:
+    """单选 the way exam banks ask a list: three of its items and the nearest foreign one, 「下列不属于
+    该条所列的是」; a list of six or more is asked twice (other items, another foreign one)."""
+    askable, foreign = _askable(listing.items), _foreign_items(listing, others, article_text, corpus, near, seed)
+    rng, chunk, out = _rng(seed, "not in", listing.lead), listing.chunk, []
+    question = f"单选（{where(chunk)}）：“{listing.lead}”，{NOT_LISTED}："
+    for key in foreign[:2 if len(askable) >= 6 else 1] if len(askable) >= 3 else []:
+        options = rng.sample(askable, 3) + [key]
+        rng.shuffle(options)
+        out.append(_make("choice", chunk, question, key, options=options, sentence=listing.lead))
+    return out
+
+
 def list_judge_candidates(listing: Listing, others: list[Listing], article_text: str, corpus: str,
                           near: Nearness, seed: int) -> list[QuizItem]:
     """判断: one item said to belong to the list, each either the list's own or its nearest foreign one."""
     foreign = _foreign_items(listing, others, article_text, corpus, near, seed)[:4]
     chunk, out = listing.chunk, []
-    for item in listing.items:
+    for item in _askable(listing.items):
         own = _rng(seed, listing.lead, item).random() < 0.5 or not foreign
         said = item if own else foreign.pop(0)
         statement = f"“{listing.lead}{LIST_CLAIM}{said}"
@@ -430,6 +506,8 @@ def _blanks(chunk: Chunk, seed: int, allowed: tuple[str, ...]):
                     picked = [_rng(seed, clause).choice(chosen)]
             for start, end, role in picked:
                 start, end = start + offset, end + offset
+                if role != "figure" and sentence[start:end] in sentence[:start] + sentence[end:]:
+                    continue   # the stem spells its own key out elsewhere
                 yield sentence[:start] + BLANK + sentence[end:], sentence[start:end], role
 
 
@@ -452,7 +530,7 @@ def blank_candidates(chunk: Chunk, seed: int) -> list[QuizItem]:
             for blanked, answer, _ in _blanks(chunk, seed, ("figure",))]
 
 
-def short_candidates(chunk: Chunk) -> list[QuizItem]:
+def short_candidates(chunk: Chunk, corpus: str = "") -> list[QuizItem]:
     items = []
     for m in _DEFINITION.finditer(chunk.text):
         term = m.group("term")
@@ -466,7 +544,8 @@ def short_candidates(chunk: Chunk) -> list[QuizItem]:
         items.append(_make("short", chunk, f"{where(chunk)}规定的适用范围是什么？", scope, key_points=clauses(scope)))
     for m in _SYSTEM.finditer(chunk.text):
         subject = _ARTICLE_LABEL.sub("", m.group("subject"))
-        if len(subject) >= 2:
+        # 「国家实行…」 opens several articles: only a subject that names one system is asked about
+        if len(subject) >= 2 and corpus.count(f"{subject}实行") <= 1:
             items.append(_make("short", chunk, f"{where(chunk)}规定，{subject}实行什么制度？", m.group("what")))
     return items
 
@@ -494,6 +573,7 @@ def facts(chunk: Chunk, neighbours: list[Chunk], everyone: list[Chunk], corpus: 
         pool = [t for other in (everyone if role == "party" else neighbours) for t in roles(other.text).get(role, [])]
         pool += _confusable(answer, sentence.split(BLANK, 1)[1]) if role == "figure" else []
         wrong = [o for o in dict.fromkeys(pool) if o != answer and _plausible(o, answer, role)
+                 and o not in sentence.replace(BLANK, "")   # 「由____或者监察机关」: 监察机关 is no candidate
                  and not says(sentence.replace(BLANK, o), corpus) and _keeps_ranges(sentence.replace(BLANK, o))
                  and (role != "party" or _same_kind_of_body(o, answer, sentence))]
         wrong = _by_value(answer, wrong) if role == "figure" else near.rank([answer], wrong, seed)
@@ -509,13 +589,23 @@ def _same_kind_of_body(option: str, answer: str, sentence: str) -> bool:
     """A wrong party must be rejected by knowing the law, not by its kind: on the same side (an
     enterprise's head is no candidate for a government's duty), not a level the key already spans
     (省级人民政府 is one of 县级以上地方各级人民政府), and not a national body for a local duty."""
-    if _sphere(option) != _sphere(answer):
+    if _sphere(option) != _sphere(answer) or {_party_kind(option), _party_kind(answer)} == {"person", "body"}:
         return False
     if "事故" in option and "事故" not in sentence.replace(BLANK, ""):   # an accident's bodies where none is spoken of
         return False
     if re.search(r"以上", answer) and re.search(r"[省市县乡]级|省、|设区的市", option):
         return False
-    return not (re.search(r"本行政区域|地方", sentence.replace(answer, "")) and re.search(r"国务院|国家", option))
+    return not (re.search(r"本行政区域|本地区|地方", sentence.replace(answer, "")) and re.search(r"国务院|国家", option))
+
+
+_PERSON = re.compile(r"(?:负责人|人员|职工|工程师|队员|投资人|经营者|工作者|[^单]位人)$")
+_BODY = re.compile(r"(?:人民政府|部门|单位|机构|机关|调查组|委员会|检察院|法院|工会|队伍|组织|企业|公司|指挥部)$")
+
+
+def _party_kind(name: str) -> str:
+    """"person" or "body" (or "" when its last word says neither): a person among bodies is picked out
+    by its kind alone."""
+    return "person" if _PERSON.search(name) else "body" if _BODY.search(name) else ""
 
 
 def _keeps_ranges(sentence: str) -> bool:
@@ -540,24 +630,63 @@ def _words_up_to(text: str, size: float) -> str:
     return out
 
 
-def article_candidate(chunk: Chunk, article_text: str) -> QuizItem | None:
+def article_candidate(chunk: Chunk, article_text: str, others: list[str] = ()) -> QuizItem | None:
     """简答 for an article nothing else asks about: its opening words say what it is about, the
-    trainee recalls what it provides, whole sentences as the points (two of them when it has more)."""
+    trainee recalls the rest, whole sentences as the points (two of them when it has more). The
+    opening tells the article from every other where one can (`others`: their texts), or the item
+    only asks which number goes with an opening as common as 「生产经营单位应当……」; what the opening
+    shows is not asked for, and at least a fifth of the article is."""
     sentences = [_ARTICLE_LABEL.sub("", p.strip()).rstrip("。；") for p in re.split(r"(?<=[。；])|\n", article_text)]
     points = [p for p in dict.fromkeys(sentences) if len(p) >= 6][:6]   # passages of an article overlap
     if not points:
         return None
-    # the opening names the topic and leaves the rule to recall: the first clause, or up to the force of
-    # the duty when that clause is most of the article
-    duty = re.search(r"应当|不得|必须|可以|有权", points[0])
-    topic = re.split(r"[，,]", points[0])[0]
-    room = 0.4 * sum(map(len, points))
-    if len(topic) > room:
-        topic = points[0][:duty.end()] if duty and duty.end() <= room else _words_up_to(points[0], max(room, 8))
-    need = min(2, len(points))
+    # An article no opening tells apart is still asked (every article has an item): by its first
+    # clause, or up to the force of its duty, whichever leaves enough to recall.
+    first = points[0]
+    duty = re.search(r"应当|不得|必须|可以|有权|给予", first)
+    short = first[:duty.end()] if duty and duty.end() < 0.6 * len(first) else None
+    # the last resort, for a one-sentence article that has nothing else to ask (it may cut a phrase)
+    cut = _words_up_to(first, 0.4 * len(first))
+    for topic in filter(None, dict.fromkeys([_topic(first, others), re.split(r"[，,]", first)[0], short, cut])):
+        asked = _left_to_recall(points, topic)
+        if sum(map(len, asked)) >= max(12, sum(map(len, points)) / 5):
+            break
+    else:
+        return None
+    need = min(2, len(asked))
     question = (f"{where(chunk)}规定：“{topic}……”。请简述该条的规定"
-                + (f"（答出任意{to_chinese(need)}点）。" if need < len(points) else "。"))
-    return _make("short", chunk, question, "；".join(points), key_points=points)
+                + (f"（答出任意{to_chinese(need)}点）。" if need < len(asked) else "。"))
+    return _make("short", chunk, question, "；".join(asked), key_points=asked)
+
+
+def _left_to_recall(points: list[str], topic: str) -> list[str]:
+    """The points, each without what the opening already shows."""
+    asked = []
+    for point in points:
+        rest = point[len(topic):].lstrip("，,") if point.startswith(topic) else point
+        if len(rest) >= 6 and not _mostly_within(rest, topic):
+            asked.append(rest)
+    return asked
+
+
+def _topic(first: str, others: list[str]) -> str | None:
+    """The shortest opening of the article's first sentence that names its topic: the first clause,
+    grown clause by clause while a sentence of another article holds all its words. (An opening
+    quoted from later in the article leaves the trainee to splice what comes before it.)"""
+    others = [x for other in others for x in re.split(r"[。；\n]", other) if x]
+    parts = re.split(r"(?<=[，,])", first)
+    for n in range(1, len(parts)):   # never the whole sentence: something is left to recall
+        topic = "".join(parts[:n]).rstrip("，,")
+        words = content_words(topic)
+        if words and not any(all(w in other for w in words) for other in others):
+            return topic
+    return None
+
+
+def _mostly_within(point: str, topic: str) -> bool:
+    """More than half of the point's wording is already in the stem."""
+    bigrams = _bigrams(point)
+    return bool(bigrams) and len(bigrams & _bigrams(topic)) > len(bigrams) / 2
 
 
 def _addressees(document: list[Chunk]) -> set[str]:
@@ -572,13 +701,28 @@ def choice_candidates(chunk: Chunk, found: list[Fact], seed: int) -> list[QuizIt
     """单选: the blank's answer among its three most confusable wrong values."""
     items = []
     for fact in found:
-        if len(fact.wrong) < 3:
+        wrong = _uncued(fact)
+        if len(wrong) < 3:
             continue
-        options = fact.wrong[:3] + [fact.answer]
+        options = wrong[:3] + [fact.answer]
         _rng(seed, fact.sentence).shuffle(options)
         items.append(_make("choice", chunk, f"单选（{where(chunk)}）：{fact.sentence}", fact.answer, options=options,
                            sentence=fact.sentence))
     return items
+
+
+def _uncued(fact: Fact) -> list[str]:
+    """Wrong options such that the stem's own words do not point at the key (「…向…部门报告，____应当
+    依法及时处理」 and 「接到报告的部门」; 「上级人民政府…由____负责调查」 and 「下级人民政府」): options that
+    echo the stem as the key does come first, and every word the key echoes must be echoed by one of
+    the three, or there is no item."""
+    stem = fact.sentence.replace(BLANK, " ")
+    echo = {b for b in _bigrams(fact.answer) & _bigrams(stem) if re.fullmatch(r"[\u4e00-\u9fff]{2}", b)}
+    if not echo or fact.role == "figure":   # 一千万 beside 二千万 is the range, not a cue
+        return fact.wrong
+    ordered = sorted(fact.wrong, key=lambda o: not _bigrams(o) & echo)   # stable: nearest first within each
+    chosen = ordered[:3]
+    return chosen if all(any(b in o for o in chosen) for b in echo) else []
 
 
 def judge_candidates(chunk: Chunk, found: list[Fact], seed: int) -> list[QuizItem]:
@@ -673,7 +817,7 @@ class _Bank:
     def candidates(self, chunk: Chunk, neighbours: list[Chunk], addressees: set[str]) -> list[QuizItem]:
         kinds, seed, own_lists = self.kinds, self.seed, [x for x in self.lists if x.chunk is chunk]
         article_text = self.articles[(chunk.source, chunk.article or chunk.id)]
-        out = enumeration_candidates(chunk, own_lists) if "enumeration" in kinds else []
+        out = enumeration_candidates(chunk, own_lists, self.lists) if "enumeration" in kinds else []
         out += blank_candidates(chunk, seed) if "blank" in kinds else []
         if {"choice", "judge"} & set(kinds):
             found = facts(chunk, neighbours, self.chunks, self.corpus, self.near, seed, addressees)
@@ -684,12 +828,15 @@ class _Bank:
                 out += multi_candidates(listing, self.lists, article_text, self.corpus, self.near, seed)
             if "judge" in kinds:
                 out += list_judge_candidates(listing, self.lists, article_text, self.corpus, self.near, seed)
-        return out + (short_candidates(chunk) if "short" in kinds else [])
+            if "choice" in kinds:
+                out += list_choice_candidates(listing, self.lists, article_text, self.corpus, self.near, seed)
+        return out + (short_candidates(chunk, self.corpus) if "short" in kinds else [])
 
 
 def generate(chunks: list[Chunk], seed: int = 7, kinds=KINDS, embedder=None) -> tuple[list[QuizItem], GenerationReport]:
     """Every validated question the chunks yield, in a seed-determined order. With an embedder,
     wrong options are the candidates nearest in meaning; without, the seed picks among them."""
+    chunks = [whole for whole, _parts in join_articles(chunks)]   # a list split over two chunks is asked whole
     bank, report = _Bank(chunks, seed, tuple(kinds), Nearness(embedder), "\n".join(c.text for c in chunks)), GenerationReport()
     by_source: dict[str, list[Chunk]] = {}
     for c in chunks:
@@ -728,8 +875,10 @@ def _every_article_asked(bank: _Bank, items: list[QuizItem], report: GenerationR
     """简答 for the articles nothing else asks about, if only to recall them."""
     asked, added = {(i.source, i.article) for i in items}, []
     for chunk in bank.chunks:
-        item = (article_candidate(chunk, bank.articles[(chunk.source, chunk.article)])
-                if chunk.article and (chunk.source, chunk.article) not in asked else None)
+        key = (chunk.source, chunk.article)
+        others = [text for k, text in bank.articles.items() if k != key]
+        item = (article_candidate(chunk, bank.articles[key], others)
+                if chunk.article and key not in asked else None)
         if item and not validate(item, bank.corpus):
             asked.add((chunk.source, chunk.article))
             added.append(item)

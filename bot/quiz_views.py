@@ -67,7 +67,8 @@ def question_html(item, mode: str = "practice") -> str:
     if item is None:
         return f"<div class='kb-pending'>{EMPTY.get(mode, EMPTY['practice'])}</div>"
     hint = "（多选：选出全部正确项）" if item.kind == "multi" else ""
-    return (f"<div class='kb-quiz'><b>【{KIND_NAMES[item.kind]}】</b>{escape(item.question)}{hint}"
+    return (f"<div class='kb-quiz' data-item='{escape(item.id)}'><b>【{KIND_NAMES[item.kind]}】</b>"
+            f"{escape(item.question)}{hint}"
             f"<br><small>出处：《{escape(item.title)}》{escape(item.section)}</small></div>")
 
 

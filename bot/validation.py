@@ -12,6 +12,8 @@ TRUE, FALSE = "正确", "错误"
 BLANK = "____"
 # 判断 on a list: 「“…负有下列职责”所列的各项中包括：…」
 LIST_CLAIM = "”所列的各项中包括："
+# 单选 on a list: three of its items and one from elsewhere, the one asked for
+NOT_LISTED = "下列不属于该条所列的是"
 _PUNCT = set("，。；：、？！“”（）()《》 \n")
 
 
@@ -39,6 +41,9 @@ def _blank(item: QuizItem, corpus: str) -> str | None:
 
 
 def _choice(item: QuizItem, corpus: str) -> str | None:
+    if NOT_LISTED in item.question:
+        outside = [o for o in item.options if o not in item.passage]
+        return None if outside == [item.answer] and len(set(item.options)) == 4 else "not exactly one correct option"
     reason = _blank(item, corpus)
     if reason:
         return reason

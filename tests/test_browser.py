@@ -116,10 +116,10 @@ def test_quiz_right_then_wrong_and_the_score_changes(page, service):
     def next_question():
         while True:    # a question whose text is ambiguous cannot be checked: take the next one
             text = page.locator("#quiz-question .kb-quiz")
-            shown = text.inner_text() if text.count() else None
+            shown = text.get_attribute("data-item") if text.count() else None
             page.click("#quiz-next")
             if shown is not None:   # the old question stays on the page until the new one arrives
-                expect(text).not_to_have_text(shown, timeout=30_000)
+                expect(text).not_to_have_attribute("data-item", shown, timeout=30_000)
             expect(text).to_be_visible(timeout=30_000)
             question = text.inner_text().split("】", 1)[1].split("\n出处")[0].strip()
             if len(answers[question]) == 1:
