@@ -202,12 +202,20 @@ def quantities(text: str) -> set[float]:
     """Every figure's value in a common unit: hours for time, 元 for money, a share for a percentage;
     「百分之四十」 and 「40%」 both give 40, 「二十四小时」, 「一天」 and "1 day" 24. Dates are read as
     dates (bot/grading._dates)."""
+    _, found, dates = _read_figures(text)
+    return {value for _, value, _ in found} | dates
+
+
+def _read_figures(text: str) -> tuple[str, list[tuple[int, float, str]], set[float]]:
+    """The text as figures are read in it (labels out, dates taken out and read, English number words
+    as digits, a range's unit on both ends), each of its figures in a common unit with where it
+    starts and what follows, and its dates."""
     text, dates = _dates(_LABELS.sub(" ", unicodedata.normalize("NFKC", text)))
     text = _ENGLISH_TENS.sub(lambda m: str(int(_ENGLISH_NUMBERS[m.group(1).lower()]) + int(_ENGLISH_NUMBERS[m.group(2).lower()])),
                              text)
     text = re.sub(r"\b[a-z]+\b", lambda m: _ENGLISH_NUMBERS.get(m.group(0).lower(), m.group(0)), text, flags=re.I)
     text = _RANGE.sub(lambda m: f"{m.group(1)}{m.group(4)}{m.group(2)}{m.group(3)}{m.group(4)}", text)
-    out = set()
+    found = []
     for start, value, after in figures_at(text):
         if _ARTICLE.match(text, start):
             continue
@@ -215,8 +223,8 @@ def quantities(text: str) -> set[float]:
             value *= _SCALES[scale.group(1).lower()]
         if unit := _UNIT.match(after):
             value *= _HOURS[unit.group(1).lower()]
-        out.add(round(value, 6))
-    return out | dates
+        found.append((start, round(value, 6), after))
+    return text, found, dates
 
 
 @lru_cache(maxsize=4096)
@@ -346,13 +354,9 @@ def misplaced_figures(answer: str, reference: str) -> list[str]:
 def directions(text: str) -> dict[float, set[str]]:
     """Each figure's direction, where one is stated: 「3人以下」 → {3: {"-"}}, 「10人以上」 → {10: {"+"}},
     「不得超过2小时」 → {2: {"-"}}."""
-    text, _ = _dates(_LABELS.sub(" ", unicodedata.normalize("NFKC", text)))
+    text, found, _ = _read_figures(text)
     out: dict[float, set[str]] = {}
-    for start, value, after in figures_at(text):
-        if _ARTICLE.match(text, start):
-            continue
-        unit = _UNIT.match(after)
-        key = round(value * (_HOURS[unit.group(1).lower()] if unit else 1), 6)
+    for start, key, after in found:
         before = text[max(0, start - 12):start]
         way = next((way for pattern, way in _BOUNDS_BEFORE if pattern.search(before)), None)
         if _UP.match(after) or way == "+" and not _DOWN.match(after):

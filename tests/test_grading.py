@@ -77,9 +77,14 @@ def test_a_threshold_given_to_the_other_case_is_an_error():
     assert misplaced_figures("10万元以上20万元以下", "发生一般事故的，处三十万元以上一百万元以下的罚款")
 
 
-def test_a_reworded_list_is_read_by_its_words_not_chance_bigrams():
+def test_a_reworded_list_is_read_by_its_words_not_chance_bigrams(embedder):
     assert {"原因", "性质"} <= words("事故发生的原因和事故性质")
     assert not {"的原", "因和"} & words("事故发生的原因和事故性质")
+    reference = "事故发生单位概况；事故发生经过和事故救援情况；事故造成的人员伤亡和直接经济损失；事故发生的原因和事故性质"
+    question = "事故调查报告应当包括哪些内容？"
+    reworded = "单位概况，事故经过和救援情况，伤亡人数和直接经济损失，事故的性质和发生原因"
+    assert Grader(embedder).grade_text(question, key_points_of(reference), reference, reworded).verdict == "correct"
+    assert Grader(embedder).grade_text(question, key_points_of(reference), reference, "事故发生的时间和地点").verdict == "wrong"
 
 
 def test_a_reference_in_two_languages_grades_each_answer_in_its_own(embedder):
