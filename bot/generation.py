@@ -213,7 +213,8 @@ def enumeration_candidates(chunk: Chunk, found: list[Listing], others: list[List
     for listing in found:   # 「…有下列行为之一的，责令限期改正，处…罚款：」: which conduct draws the penalty
         m = _CONDUCT_LEAD.match(_ARTICLE_LABEL.sub("", listing.lead))
         # another article with the same penalty (Art. 97 and 101 of the law) would make either list an answer
-        if not m or not listing.complete or any(o.chunk.article != chunk.article and _first_penalty(o.lead)
+        here = (chunk.source, chunk.article)
+        if not m or not listing.complete or any((o.chunk.source, o.chunk.article) != here and _first_penalty(o.lead)
                                                  == _first_penalty(m.group("then")) for o in others):
             continue
         n = len(_askable(listing.items))
@@ -633,7 +634,7 @@ def _words_up_to(text: str, size: float) -> str:
 def article_candidate(chunk: Chunk, article_text: str, others: list[str] = ()) -> QuizItem | None:
     """简答 for an article nothing else asks about: its opening words say what it is about, the
     trainee recalls the rest, whole sentences as the points (two of them when it has more). The
-    opening tells the article from every other where one can (`others`: their texts), or the item
+    opening tells the article from every other where one can (`others`: their sentences), or the item
     only asks which number goes with an opening as common as 「生产经营单位应当……」; what the opening
     shows is not asked for, and at least a fifth of the article is."""
     sentences = [_ARTICLE_LABEL.sub("", p.strip()).rstrip("。；") for p in re.split(r"(?<=[。；])|\n", article_text)]
@@ -647,11 +648,12 @@ def article_candidate(chunk: Chunk, article_text: str, others: list[str] = ()) -
     short = first[:duty.end()] if duty and duty.end() < 0.6 * len(first) else None
     # the last resort, for a one-sentence article that has nothing else to ask (it may cut a phrase)
     cut = _words_up_to(first, 0.4 * len(first))
-    for topic in filter(None, dict.fromkeys([_topic(first, others), re.split(r"[，,]", first)[0], short, cut])):
-        asked = _left_to_recall(points, topic)
-        if sum(map(len, asked)) >= max(12, sum(map(len, points)) / 5):
-            break
-    else:
+    tried = [(topic, _left_to_recall(points, topic))
+             for topic in filter(None, dict.fromkeys([_topic(first, others), re.split(r"[，,]", first)[0], short, cut]))]
+    enough = [(topic, asked) for topic, asked in tried if sum(map(len, asked)) >= max(12, sum(map(len, points)) / 5)]
+    # a one-clause article (「生产经营单位应当建立安全生产责任制」) has little to recall, but is asked
+    topic, asked = (enough or sorted(tried, key=lambda t: -sum(map(len, t[1]))) or [("", [])])[0]
+    if not asked:
         return None
     need = min(2, len(asked))
     question = (f"{where(chunk)}规定：“{topic}……”。请简述该条的规定"
@@ -671,9 +673,8 @@ def _left_to_recall(points: list[str], topic: str) -> list[str]:
 
 def _topic(first: str, others: list[str]) -> str | None:
     """The shortest opening of the article's first sentence that names its topic: the first clause,
-    grown clause by clause while a sentence of another article holds all its words. (An opening
-    quoted from later in the article leaves the trainee to splice what comes before it.)"""
-    others = [x for other in others for x in re.split(r"[。；\n]", other) if x]
+    grown clause by clause while a sentence of another article (`others`) holds all its words. (An
+    opening quoted from later in the article leaves the trainee to splice what comes before it.)"""
     parts = re.split(r"(?<=[，,])", first)
     for n in range(1, len(parts)):   # never the whole sentence: something is left to recall
         topic = "".join(parts[:n]).rstrip("，,")
@@ -874,11 +875,13 @@ def generate(chunks: list[Chunk], seed: int = 7, kinds=KINDS, embedder=None) -> 
 def _every_article_asked(bank: _Bank, items: list[QuizItem], report: GenerationReport) -> list[QuizItem]:
     """简答 for the articles nothing else asks about, if only to recall them."""
     asked, added = {(i.source, i.article) for i in items}, []
+    sentences = {k: [x for x in re.split(r"[。；\n]", text) if x] for k, text in bank.articles.items()}
     for chunk in bank.chunks:
         key = (chunk.source, chunk.article)
-        others = [text for k, text in bank.articles.items() if k != key]
-        item = (article_candidate(chunk, bank.articles[key], others)
-                if chunk.article and key not in asked else None)
+        if not chunk.article or key in asked:
+            continue
+        others = [x for k, own in sentences.items() if k != key for x in own]
+        item = article_candidate(chunk, bank.articles[key], others)
         if item and not validate(item, bank.corpus):
             asked.add((chunk.source, chunk.article))
             added.append(item)

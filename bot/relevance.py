@@ -45,10 +45,11 @@ class Verdict:
 def features(retrieval: Retrieval) -> dict[str, float]:
     hits = retrieval.hits[:3]
     sims = retrieval.sentence_sims
-    top = hits[0].chunk.id if hits else None
+    # the best passage, as the rankings list it: a whole article by any of its stored chunks
+    top = {p.id for p in hits[0].parts} or {hits[0].chunk.id} if hits else set()
 
     def reciprocal(ranked: list[str]) -> float:
-        return 1.0 / (1 + ranked.index(top)) if top in ranked else 0.0
+        return max((1.0 / (1 + n) for n, cid in enumerate(ranked) if cid in top), default=0.0)
 
     agree = (reciprocal(retrieval.dense_ranked) + (reciprocal(retrieval.dense_ranked) if retrieval.english
                                                     else reciprocal(retrieval.lexical_ranked))) / 2

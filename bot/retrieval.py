@@ -36,7 +36,7 @@ from .text import is_english, strip_question_words, word_frequency
 log = logging.getLogger(__name__)
 CANDIDATES = 30
 SENTENCE_CANDIDATES = 60
-_ARTICLE_QUERY = re.compile(rf"第\s*([{CHINESE_NUMERAL_CHARS}0-9]+)\s*条|\b[Aa]rt(?:icle|\.)?\s*(\d{{1,3}})\b"
+_ARTICLE_QUERY = re.compile(rf"第\s*([{CHINESE_NUMERAL_CHARS}0-9]+)\s*条|\b(?i:art(?:icles?|\.)?)\s*(\d{{1,3}})\b"
                             rf"|(?<![第\d])(\d{{1,3}})\s*条")
 # 「88条讲的啥」: a bare article number is a look-up when nothing but question words surrounds it
 # (「列出5条措施」 asks for five measures); with a law's name beside it, it is one anyway.

@@ -273,7 +273,7 @@ def states_figure(text: str, question: str = "") -> bool:
 # headcount, toll, fine or delay and ask which tier of a provision applies.
 _COUNTS = {"人": "person", "名": "person", "位": "person", "工人": "person", "员工": "person", "元": "money",
            "块": "money", "日": "day", "天": "day", "小时": "hour", "个月": "month", "吨": "ton", "米": "metre"}
-_AMOUNT_AT = (rf"(\d+(?:\.\d+)?|[{_NUMERAL}]{{2,}}|[一二两三四五六七八九十])\s*([万亿])?\s*(?:多|余|来|几)?\s*个?\s*"
+_AMOUNT_AT = (rf"(\d+(?:\.\d+)?|[{_NUMERAL}]{{2,}}|[一二两三四五六七八九十])\s*([万亿])?\s*(?:多|余|来|几)?\s*(?:个(?!月))?\s*"
               rf"({'|'.join(sorted(_COUNTS, key=len, reverse=True))})?")
 _AMOUNT_STATED = re.compile(_AMOUNT_AT)
 _BOUNDED = re.compile(rf"(超过|不满|不足|未满)?{_AMOUNT_AT}\s*(以上|以下|以内|内)?"
@@ -288,9 +288,12 @@ def _amount(number: str, scale: str | None) -> float | None:
 def stated_amounts(question: str) -> list[tuple[float, str]]:
     """The amounts a question states with what they count: 「四十来个工人」 → (40, "person")."""
     out = []
-    for m in _AMOUNT_STATED.finditer(question.translate(_TRADITIONAL_FIGURES)):
+    text = question.translate(_TRADITIONAL_FIGURES)
+    for m in _AMOUNT_STATED.finditer(text):
         unit = m.group(3) or ("元" if m.group(2) else None)
         value = _amount(m.group(1), m.group(2))
+        if unit in ("日", "天") and text[:m.start()].rstrip().endswith("月"):
+            continue   # 5月15日 is a date, not fifteen days
         if unit and value is not None:
             out.append((value, _COUNTS[unit]))
     return out
@@ -298,7 +301,8 @@ def stated_amounts(question: str) -> list[tuple[float, str]]:
 
 def stated_ranges(text: str) -> list[tuple[float, float, str]]:
     """The bounds a provision states: 「10人以上30人以下」 → (10, 30, "person"), 「五万元以下」 → (0, 50000,
-    "money"), 「超过一百人」 → (100, inf, "person")."""
+    "money"), 「超过一百人」 → (100, inf, "person"). 以上 and 以下 include their number, as Chinese law
+    reads them unless a text says otherwise; 超过 and 不满 do not (a hair past the number stands for it)."""
     out = []
     for m in _BOUNDED.finditer(text.translate(_TRADITIONAL_FIGURES)):
         prefix, number, scale, unit, bound = m.group(1, 2, 3, 4, 5)
@@ -306,12 +310,13 @@ def stated_ranges(text: str) -> list[tuple[float, float, str]]:
         value = _amount(number, scale)
         if unit is None or value is None or not (prefix or bound):
             continue
+        exclusive = 1e-6 * max(value, 1)
         if prefix == "超过" or bound == "以上":
             high = _amount(m.group(6), m.group(7)) if m.group(6) else float("inf")
             if high is not None:
-                out.append((value, high, _COUNTS[unit]))
+                out.append((value + exclusive if prefix == "超过" else value, high, _COUNTS[unit]))
         else:
-            out.append((0.0, value, _COUNTS[unit]))
+            out.append((0.0, value - exclusive if prefix else value, _COUNTS[unit]))
     return out
 
 
