@@ -24,7 +24,7 @@ from ingest.numerals import from_chinese
 from . import glossary, relevance
 from .calibration import calibration
 from .records import Answer, Citation
-from .retrieval import Hit, Retrieval, Retriever, merge_overlap
+from .retrieval import Hit, Retrieval, Retriever
 from .text import (LIST_ITEM, asks_for, asks_for_list, split_sentences, stated_amounts, states_figure,
                    within_stated_range, word_weights)
 
@@ -366,16 +366,14 @@ def in_force(answer: Answer, snap) -> None:
 def replacement_citation(n: int, relation: dict, snap) -> Citation | None:
     """The provision(s) in force that replaced a superseded one, as citation `n` (None when the
     replacing document is not in the knowledge base)."""
-    chunks = [c for article in relation["by_articles"] for c in snap.article(relation["by"], article)]
-    if not chunks:
+    wholes = [w for article in relation["by_articles"] if (w := snap.whole(relation["by"], article))]
+    if not wholes:
         return None
-    text = chunks[0].text
-    for chunk in chunks[1:]:
-        text = merge_overlap(text, chunk.text)
-    first = chunks[0]
+    first = wholes[0]
     info = snap.infos.get(first.source)
     return Citation(n=n, source=first.source, title=first.title, section=" › ".join(first.section),
-                    article="、".join(relation["by_articles"]), text=text, used_sentences=[],
+                    article="、".join(relation["by_articles"]), text="\n".join(w.text for w in wholes),
+                    used_sentences=[],
                     score=0.0, chunk_id=first.id, status=info.dated() if info else "")
 
 

@@ -652,7 +652,7 @@ def article_candidate(chunk: Chunk, article_text: str, others: list[str] = ()) -
              for topic in filter(None, dict.fromkeys([_topic(first, others), re.split(r"[，,]", first)[0], short, cut]))]
     enough = [(topic, asked) for topic, asked in tried if sum(map(len, asked)) >= max(12, sum(map(len, points)) / 5)]
     # a one-clause article (「生产经营单位应当建立安全生产责任制」) has little to recall, but is asked
-    topic, asked = (enough or sorted(tried, key=lambda t: -sum(map(len, t[1]))) or [("", [])])[0]
+    topic, asked = enough[0] if enough else max(tried, key=lambda t: sum(map(len, t[1])), default=("", []))
     if not asked:
         return None
     need = min(2, len(asked))

@@ -11,9 +11,9 @@ depend on the question's wording: how close the question's vector is to the best
 best sentence, how much the best sentence stands out from the rest, how much of the question's
 corpus-known wording the best passage holds, how much of the question's wording the corpus uses at
 all, the product of the two, and whether the dense and lexical rankings agree. The model is fitted
-on the dev split (`python -m bot.calibrate`); an article look-up is answered by definition. "not_stated" is decided
-after composing: a question that asks for a quantity or a date is not answered by sentences that
-state none.
+on the dev split (`python -m bot.calibrate`); an article look-up is answered by definition.
+"not_stated" is decided after composing: a question that asks for a quantity or a date is not
+answered by sentences that state none.
 """
 from __future__ import annotations
 

@@ -129,17 +129,10 @@ class Snapshot:
         info = self.infos.get(source)
         return info.superseded.get(article) if info and article else None
 
-    def article(self, source: str, article: str) -> list[Chunk]:
-        """The chunks of one article of one document, in order."""
-        return self._articles.get((source, article), [])
-
-    @cached_property
-    def _articles(self) -> dict[tuple[str, str], list[Chunk]]:
-        out: dict[tuple[str, str], list[Chunk]] = {}
-        for c in self.chunks:
-            if c.article:
-                out.setdefault((c.source, c.article), []).append(c)
-        return out
+    def whole(self, source: str, article: str) -> Chunk | None:
+        """One article of one document as one passage (its chunks joined, under the first one's id)."""
+        found = self._wholes.get((source, article))
+        return found[0] if found else None
 
     def whole_articles(self, hits: list[Hit]) -> list[Hit]:
         """Each hit on part of an article stored as several chunks becomes the whole article, once,
@@ -156,7 +149,8 @@ class Snapshot:
 
     @cached_property
     def _wholes(self) -> dict[tuple[str, str], tuple[Chunk, tuple[Chunk, ...]]]:
-        return {(whole.source, whole.article): (whole, parts) for whole, parts in join_articles(self.chunks) if parts}
+        return {(whole.source, whole.article): (whole, parts) for whole, parts in join_articles(self.chunks)
+                if whole.article}
 
 
 def join_articles(chunks: list[Chunk]) -> list[tuple[Chunk, tuple[Chunk, ...]]]:
@@ -173,7 +167,7 @@ def join_articles(chunks: list[Chunk]) -> list[tuple[Chunk, tuple[Chunk, ...]]]:
         group.sort(key=lambda c: c.position)
         text = group[0].text
         for part in group[1:]:
-            text = merge_overlap(text, part.text)
+            text = _merge_overlap(text, part.text)
         out.append((replace(group[0], text=text), tuple(group)))
     return out
 
@@ -294,7 +288,7 @@ class Retriever:
         return pinned, bool(wanted) and not pinned
 
 
-def merge_overlap(text: str, following: str) -> str:
+def _merge_overlap(text: str, following: str) -> str:
     """Two consecutive chunks of one article, without the sentences they share (the overlap)."""
     for k in range(min(len(text), len(following)), 0, -1):
         if text.endswith(following[:k]):
